@@ -1,0 +1,69 @@
+"""Train the screening classifier and fix its operating point on the validation patients."""
+
+import math
+from pathlib import Path
+
+import keras
+
+from mritool.classifier.model import build_classifier
+from mritool.classifier.operating_point import choose_threshold, roc_curve, screening_metrics
+from mritool.classifier.predict import predict_probabilities
+from mritool.data.preprocessing import PreprocessConfig
+from mritool.training.card import data_fingerprint, write_card
+from mritool.training.dataset import classifier_training_dataset, evaluation_dataset, intensity_stats_per_slice
+from mritool.training.fit import FitConfig, fit, prepare_session, resume_state
+from mritool.training.plots import plot_roc
+from mritool.training.slices import labelled_slices, split_for_training
+
+
+def train_classifier(
+    data_root, out_dir, fit_config: FitConfig = FitConfig(), preprocessing: PreprocessConfig = PreprocessConfig(),
+    split_path=None, validation_fraction: float = 0.2, target_sensitivity: float = 0.97,
+    positive_fraction: float = 0.5, backbone_weights=None, resume: bool = False, command: str | None = None,
+) -> dict:
+    """Train, pick the threshold reaching ``target_sensitivity`` on validation slices, write the card."""
+    out_dir = Path(out_dir)
+    slices = labelled_slices(data_root)
+    split, train, validation = split_for_training(slices, out_dir, split_path, validation_fraction, fit_config.seed)
+    prepare_session(fit_config)
+    train_stats = intensity_stats_per_slice(train, preprocessing)
+    validation_stats = intensity_stats_per_slice(validation, preprocessing)
+    train_ds = classifier_training_dataset(
+        train, train_stats, preprocessing, fit_config.batch_size, fit_config.seed, positive_fraction
+    )
+    validation_ds = evaluation_dataset(validation, validation_stats, preprocessing, fit_config.batch_size, "label")
+    model, initial_epoch = resume_state(out_dir, "classifier") if resume else (None, 0)
+    if model is None:
+        model = build_classifier(preprocessing.image_size, backbone_weights)
+        model.compile(
+            optimizer=keras.optimizers.Adam(fit_config.learning_rate),
+            loss="binary_crossentropy",
+            metrics=[keras.metrics.AUC(name="auc")],
+        )
+    steps = fit_config.steps_per_epoch or math.ceil(len(train) / fit_config.batch_size)
+    training = fit(model, train_ds, validation_ds, out_dir, "classifier", fit_config, steps, "val_loss", initial_epoch)
+
+    best = keras.models.load_model(out_dir / "classifier.keras", compile=False)
+    card = {
+        "preprocessing": preprocessing.to_dict(),
+        "model": {"architecture": "resnet50", "image_size": preprocessing.image_size,
+                  "backbone_weights": str(backbone_weights) if backbone_weights else None},
+    }
+    labels = validation["has_tumor"].astype(bool).to_numpy()
+    scores = predict_probabilities(best, card, validation, fit_config.batch_size)
+    threshold = choose_threshold(labels, scores, target_sensitivity)
+    metrics = screening_metrics(labels, scores, threshold)
+    fpr, tpr, _ = roc_curve(labels, scores)
+    plot_roc(fpr, tpr, metrics["roc_auc"], metrics, out_dir / "classifier_roc.png")
+    card.update({
+        "threshold": threshold,
+        "target_sensitivity": target_sensitivity,
+        "validation_metrics": metrics,
+        "training": {**fit_config.to_dict(), "positive_fraction": positive_fraction,
+                     "validation_fraction": validation_fraction, **training},
+        "data": {"root": str(data_root), "train": data_fingerprint(train),
+                 "validation": data_fingerprint(validation), "split_file": "split.json"},
+        "reproduce": command,
+    })
+    write_card(out_dir, "classifier", card)
+    return card

@@ -1,0 +1,1 @@
+"""What both stages share: reading, indexing, preprocessing, splits and synthetic data."""

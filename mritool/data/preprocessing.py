@@ -1,0 +1,88 @@
+"""The one preprocessing step shared by training and inference, and the config that travels with a model.
+
+Normalisation is a z-score per channel. With ``normalization="volume"`` (the default) the mean and
+standard deviation come from all slices of the patient, as the published PyTorch model for this data
+set does: a per-slice z-score stretches the near-empty slices at the top and bottom of the head into
+noise that looks like lesion, and it changes a slice's intensities depending on how much tumor the
+slice holds. ``"slice"`` is kept for inputs that arrive one slice at a time. Only foreground voxels
+(value > 0) count, so the amount of air around the head does not shift the statistics.
+"""
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from mritool.errors import MritoolError
+
+NORMALIZATIONS = ("volume", "slice")
+
+
+@dataclass(frozen=True)
+class PreprocessConfig:
+    image_size: int = 256
+    channel_order: tuple[int, int, int] = (0, 1, 2)  # file channels fed to the model, in order
+    normalization: str = "volume"
+
+    def __post_init__(self):
+        if self.normalization not in NORMALIZATIONS:
+            raise MritoolError(f"normalization must be one of {NORMALIZATIONS}, not {self.normalization!r}")
+        if sorted(self.channel_order) != [0, 1, 2]:
+            raise MritoolError(f"channel_order must be a permutation of 0, 1, 2, not {self.channel_order}")
+        if self.image_size < 16:
+            raise MritoolError(f"image_size must be at least 16, not {self.image_size}")
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "channel_order": list(self.channel_order)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "PreprocessConfig":
+        known = {key: data[key] for key in ("image_size", "channel_order", "normalization") if key in data}
+        if "channel_order" in known:
+            known["channel_order"] = tuple(int(c) for c in known["channel_order"])
+        return cls(**known)
+
+    def save(self, path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path) -> "PreprocessConfig":
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+
+class IntensityStats:
+    """Running per-channel foreground mean and std, so a volume's statistics stream slice by slice."""
+
+    def __init__(self):
+        self.count = np.zeros(3)
+        self.total = np.zeros(3)
+        self.total_sq = np.zeros(3)
+
+    def add(self, image: np.ndarray) -> None:
+        foreground = image > 0
+        values = np.where(foreground, image, 0).astype(np.float64)
+        self.count += foreground.sum(axis=(0, 1))
+        self.total += values.sum(axis=(0, 1))
+        self.total_sq += (values**2).sum(axis=(0, 1))
+
+    def mean_std(self) -> np.ndarray:
+        """A (2, 3) float32 array: row 0 the means, row 1 the standard deviations (never below 1e-3)."""
+        count = np.maximum(self.count, 1)
+        mean = self.total / count
+        std = np.sqrt(np.maximum(self.total_sq / count - mean**2, 0))
+        return np.stack([mean, np.maximum(std, 1e-3)]).astype(np.float32)
+
+
+def intensity_stats(images: Iterable[np.ndarray]) -> np.ndarray:
+    stats = IntensityStats()
+    for image in images:
+        stats.add(image)
+    return stats.mean_std()
+
+
+def preprocess(image: np.ndarray, stats: np.ndarray, config: PreprocessConfig) -> np.ndarray:
+    """A read slice (``read_image``) to model input: z-scored with ``stats``, channels reordered."""
+    normalised = (image - stats[0]) / stats[1]
+    return normalised[..., list(config.channel_order)].astype(np.float32)

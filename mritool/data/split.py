@@ -1,0 +1,67 @@
+"""Patient-level train/validation splits: slices of one patient never land in two sets.
+
+Patients are ordered by institution and tumor burden (fraction of positive slices) and every
+k-th one, from a seeded random start, goes to validation: systematic sampling, so both sets span the
+institutions and the range of burdens even with a few dozen patients.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mritool.errors import MritoolError
+
+SUBSETS = ("train", "validation")
+
+
+def make_split(slices: pd.DataFrame, validation_fraction: float = 0.2, seed: int = 0) -> dict:
+    if not 0 < validation_fraction < 1:
+        raise MritoolError(f"validation fraction must be between 0 and 1, not {validation_fraction}")
+    patients = slices.groupby("patient_id").agg(
+        institution=("institution", "first"),
+        burden=("has_tumor", lambda s: float(s.fillna(False).mean())),
+    )
+    if len(patients) < 2:
+        raise MritoolError(f"a split needs at least 2 patients, found {len(patients)}")
+    rng = np.random.default_rng(seed)
+    patients["tie_break"] = rng.permutation(len(patients))
+    ordered = patients.sort_values(["institution", "burden", "tie_break"]).index.tolist()
+    step = 1 / validation_fraction
+    start = rng.uniform(0, step)
+    picks = {int(start + k * step) for k in range(len(ordered)) if start + k * step < len(ordered)}
+    picks = picks or {0}
+    validation = sorted(p for i, p in enumerate(ordered) if i in picks)
+    train = sorted(p for p in ordered if p not in set(validation))
+    return {"seed": seed, "validation_fraction": validation_fraction, "train": train, "validation": validation}
+
+
+def save_split(split: dict, path) -> None:
+    Path(path).write_text(json.dumps(split, indent=2) + "\n")
+
+
+def load_split(path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise MritoolError(f"{path}: no such split file")
+    try:
+        split = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise MritoolError(f"{path}: not a JSON split file ({exc})") from None
+    missing = [name for name in SUBSETS if name not in split]
+    if missing:
+        raise MritoolError(f"{path}: split file lacks {', '.join(missing)}")
+    overlap = set(split["train"]) & set(split["validation"])
+    if overlap:
+        raise MritoolError(f"{path}: patients in both train and validation: {sorted(overlap)[:3]}")
+    return split
+
+
+def select(slices: pd.DataFrame, split: dict, subset: str) -> pd.DataFrame:
+    """The slices of one subset; an error if the split names patients the data does not have."""
+    wanted = set(split[subset])
+    absent = wanted - set(slices["patient_id"])
+    if absent:
+        raise MritoolError(f"split names {len(absent)} patients not in the data (e.g. {sorted(absent)[0]})")
+    return slices[slices["patient_id"].isin(wanted)].reset_index(drop=True)

@@ -1,0 +1,36 @@
+"""Atomic file writes: a reader never sees a half-written CSV, card or report, even after Ctrl-C."""
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from mritool.errors import MritoolError
+
+
+def _replace_atomic(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except PermissionError:
+        raise MritoolError(f"{path.parent}: folder is not writable") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            write(stream)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path, text: str) -> None:
+    _replace_atomic(Path(path), lambda stream: stream.write(text.encode()))
+
+
+def write_bytes_atomic(path, data: bytes) -> None:
+    _replace_atomic(Path(path), lambda stream: stream.write(data))
+
+
+def write_csv_atomic(path, table: pd.DataFrame) -> None:
+    _replace_atomic(Path(path), lambda stream: table.to_csv(stream, index=False))

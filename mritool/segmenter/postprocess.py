@@ -1,0 +1,50 @@
+"""From probabilities to masks: threshold, drop small components, optionally keep the largest 3D lesion."""
+
+from dataclasses import asdict, dataclass
+
+import cv2
+import numpy as np
+from skimage.measure import label
+
+
+@dataclass(frozen=True)
+class PostProcessConfig:
+    threshold: float = 0.5
+    min_area_px: int = 0  # at the model's input size
+    largest_component_per_volume: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "PostProcessConfig":
+        return cls(**{key: data[key] for key in ("threshold", "min_area_px", "largest_component_per_volume") if key in data})
+
+
+def remove_small_components(mask: np.ndarray, min_area_px: int) -> np.ndarray:
+    if min_area_px <= 0 or not mask.any():
+        return mask
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    keep = np.r_[False, stats[1:, cv2.CC_STAT_AREA] >= min_area_px]
+    return keep[labels].astype(np.uint8)
+
+
+def clean_slices(probabilities: np.ndarray, config: PostProcessConfig) -> np.ndarray:
+    """(n, H, W) probabilities to (n, H, W) uint8 masks, slice by slice."""
+    masks = (probabilities >= config.threshold).astype(np.uint8)
+    return np.stack([remove_small_components(mask, config.min_area_px) for mask in masks]) if len(masks) else masks
+
+
+def keep_largest_component(volume: np.ndarray) -> np.ndarray:
+    """The largest 26-connected lesion of a (slices, H, W) patient volume; LGG is usually one lesion."""
+    labels = label(volume, connectivity=3)
+    if labels.max() <= 1:
+        return volume
+    sizes = np.bincount(labels.ravel())
+    sizes[0] = 0
+    return (labels == sizes.argmax()).astype(np.uint8)
+
+
+def postprocess_volume(probabilities: np.ndarray, config: PostProcessConfig) -> np.ndarray:
+    masks = clean_slices(probabilities, config)
+    return keep_largest_component(masks) if config.largest_component_per_volume else masks

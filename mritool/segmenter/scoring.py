@@ -1,0 +1,50 @@
+"""Per-slice and per-patient-volume overlap scores, the measures published results on this data use."""
+
+import numpy as np
+import pandas as pd
+
+from mritool.data.reader import read_mask
+from mritool.segmenter.metrics import dice_score, iou_score
+from mritool.segmenter.postprocess import PostProcessConfig, postprocess_volume
+
+
+def read_truth(slices: pd.DataFrame, size: int) -> np.ndarray:
+    return np.stack([read_mask(path, size) for path in slices["mask_path"]])
+
+
+def patient_rows(slices: pd.DataFrame) -> dict:
+    """patient_id -> positional row indices, in slice order."""
+    return slices.groupby("patient_id", sort=True).indices
+
+
+def postprocess_by_patient(slices, probabilities, config: PostProcessConfig) -> np.ndarray:
+    masks = np.zeros(probabilities.shape, np.uint8)
+    for rows in patient_rows(slices).values():
+        masks[rows] = postprocess_volume(probabilities[rows].astype(np.float32), config)
+    return masks
+
+
+def score_masks(slices: pd.DataFrame, truth: np.ndarray, predicted: np.ndarray):
+    """(per-slice table, per-patient table): Dice and IoU per slice, Dice of each stacked patient volume."""
+    per_slice = slices[["patient_id", "slice_index"]].copy()
+    per_slice["true_area_px"] = truth.reshape(len(truth), -1).sum(axis=1)
+    per_slice["predicted_area_px"] = predicted.reshape(len(predicted), -1).sum(axis=1)
+    per_slice["dice"] = [dice_score(t, p) for t, p in zip(truth, predicted)]
+    per_slice["iou"] = [iou_score(t, p) for t, p in zip(truth, predicted)]
+    per_patient = pd.DataFrame(
+        [{"patient_id": patient, "slices": len(rows), "dice": dice_score(truth[rows], predicted[rows])}
+         for patient, rows in patient_rows(slices).items()]
+    )
+    return per_slice, per_patient
+
+
+def summarise(per_slice: pd.DataFrame, per_patient: pd.DataFrame) -> dict:
+    positives = per_slice[per_slice["true_area_px"] > 0]
+    return {
+        "patients": int(len(per_patient)),
+        "patient_dice_mean": float(per_patient["dice"].mean()),
+        "patient_dice_median": float(per_patient["dice"].median()),
+        "positive_slices": int(len(positives)),
+        "positive_slice_dice_mean": float(positives["dice"].mean()) if len(positives) else float("nan"),
+        "positive_slice_iou_mean": float(positives["iou"].mean()) if len(positives) else float("nan"),
+    }

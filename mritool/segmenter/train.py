@@ -1,0 +1,75 @@
+"""Train the ResUNet on tumor slices and tune its post-processing on the validation patients."""
+
+import math
+from pathlib import Path
+
+import keras
+
+from mritool.data.preprocessing import PreprocessConfig
+from mritool.segmenter.losses import FocalTverskyLoss
+from mritool.segmenter.metrics import DiceCoefficient
+from mritool.segmenter.model import build_resunet
+from mritool.segmenter.predict import predict_probability_maps
+from mritool.segmenter.scoring import postprocess_by_patient, read_truth, score_masks, summarise
+from mritool.segmenter.tuning import tune_postprocessing
+from mritool.training.card import data_fingerprint, write_card
+from mritool.training.dataset import evaluation_dataset, intensity_stats_per_slice, segmenter_training_dataset
+from mritool.training.fit import FitConfig, fit, prepare_session, resume_state
+from mritool.training.slices import labelled_slices, split_for_training
+
+
+def train_segmenter(
+    data_root, out_dir, fit_config: FitConfig = FitConfig(), preprocessing: PreprocessConfig = PreprocessConfig(),
+    split_path=None, validation_fraction: float = 0.2, negative_fraction: float = 0.0,
+    base_filters: int = 16, depth: int = 4, alpha: float = 0.7, gamma: float = 0.75,
+    resume: bool = False, command: str | None = None,
+) -> dict:
+    """Train on tumor slices (plus ``negative_fraction`` empty ones), tune post-processing, write the card."""
+    out_dir = Path(out_dir)
+    slices = labelled_slices(data_root)
+    split, train, validation = split_for_training(slices, out_dir, split_path, validation_fraction, fit_config.seed)
+    prepare_session(fit_config)
+    train_stats = intensity_stats_per_slice(train, preprocessing)
+    validation_stats = intensity_stats_per_slice(validation, preprocessing)
+    train_ds = segmenter_training_dataset(
+        train, train_stats, preprocessing, fit_config.batch_size, fit_config.seed, negative_fraction
+    )
+    positives = validation["has_tumor"].astype(bool).to_numpy()
+    validation_ds = evaluation_dataset(
+        validation[positives], validation_stats[positives], preprocessing, fit_config.batch_size, "mask"
+    )
+    model, initial_epoch = resume_state(out_dir, "segmenter") if resume else (None, 0)
+    if model is None:
+        model = build_resunet(preprocessing.image_size, base_filters, depth)
+        model.compile(
+            optimizer=keras.optimizers.Adam(fit_config.learning_rate),
+            loss=FocalTverskyLoss(alpha, gamma),
+            metrics=[DiceCoefficient()],
+        )
+    train_positives = int(train["has_tumor"].sum())
+    steps = fit_config.steps_per_epoch or math.ceil(train_positives / (1 - negative_fraction) / fit_config.batch_size)
+    training = fit(model, train_ds, validation_ds, out_dir, "segmenter", fit_config, steps, "val_loss", initial_epoch)
+
+    best = keras.models.load_model(out_dir / "segmenter.keras", compile=False)
+    card = {
+        "preprocessing": preprocessing.to_dict(),
+        "model": {"architecture": "resunet", "image_size": preprocessing.image_size,
+                  "base_filters": base_filters, "depth": depth},
+        "loss": {"name": "focal_tversky", "alpha": alpha, "gamma": gamma},
+    }
+    probabilities = predict_probability_maps(best, card, validation, validation_stats, fit_config.batch_size)
+    truth = read_truth(validation, preprocessing.image_size)
+    postprocessing, candidates = tune_postprocessing(validation, truth, probabilities)
+    candidates.to_csv(out_dir / "segmenter_postprocessing_tuning.csv", index=False)
+    per_slice, per_patient = score_masks(validation, truth, postprocess_by_patient(validation, probabilities, postprocessing))
+    card.update({
+        "postprocessing": postprocessing.to_dict(),
+        "validation_metrics": {**summarise(per_slice, per_patient), "scope": "all validation slices, no classifier in front"},
+        "training": {**fit_config.to_dict(), "negative_fraction": negative_fraction,
+                     "validation_fraction": validation_fraction, **training},
+        "data": {"root": str(data_root), "train": data_fingerprint(train),
+                 "validation": data_fingerprint(validation), "split_file": "split.json"},
+        "reproduce": command,
+    })
+    write_card(out_dir, "segmenter", card)
+    return card

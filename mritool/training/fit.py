@@ -1,0 +1,114 @@
+"""The fit loop both stages share: best and last checkpoints, resume, early stopping, LR reduction,
+a per-epoch CSV log, a learning-curve PNG and an optional wall-clock budget."""
+
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import keras
+import pandas as pd
+
+from mritool.errors import MritoolError
+from mritool.training.plots import plot_learning_curve
+
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+
+
+@dataclass
+class FitConfig:
+    epochs: int = 40
+    batch_size: int = 16
+    learning_rate: float = 1e-3
+    steps_per_epoch: int | None = None  # None: one pass over the training slices
+    patience: int = 8
+    seed: int = 0
+    precision: str = "mixed_bfloat16"
+    time_budget_min: float | None = None
+
+    def __post_init__(self):
+        if self.precision not in PRECISIONS:
+            raise MritoolError(f"precision must be one of {PRECISIONS}, not {self.precision!r}")
+        if self.epochs < 1 or self.batch_size < 1 or self.learning_rate <= 0:
+            raise MritoolError("epochs and batch size must be at least 1 and the learning rate positive")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stops before an epoch that would end past the budget, so the best checkpoint is always whole."""
+
+    def __init__(self, minutes: float):
+        super().__init__()
+        self.seconds = minutes * 60
+        self.started = time.monotonic()
+        self.epoch_started = self.started
+        self.longest_epoch = 0.0
+        self.stopped_early = False
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_started = time.monotonic()
+
+    def on_epoch_end(self, epoch, logs=None):
+        now = time.monotonic()
+        self.longest_epoch = max(self.longest_epoch, now - self.epoch_started)
+        if now - self.started + self.longest_epoch > self.seconds:
+            self.stopped_early = True
+            self.model.stop_training = True
+
+
+def prepare_session(config: FitConfig) -> None:
+    """Seeds and the dtype policy; call before building a model."""
+    keras.utils.set_random_seed(config.seed)
+    keras.config.set_dtype_policy(config.precision)
+
+
+def checkpoint_paths(out_dir: Path, name: str) -> dict:
+    return {
+        "best": out_dir / f"{name}.keras",
+        "last": out_dir / "checkpoints" / f"{name}_last.keras",
+        "log": out_dir / f"{name}_log.csv",
+        "curve": out_dir / f"{name}_learning_curve.png",
+    }
+
+
+def resume_state(out_dir: Path, name: str):
+    """(model, initial_epoch) from the last checkpoint and its log, or (None, 0) for a fresh start."""
+    paths = checkpoint_paths(out_dir, name)
+    if not paths["last"].is_file():
+        return None, 0
+    done = len(pd.read_csv(paths["log"])) if paths["log"].is_file() else 0
+    return keras.models.load_model(paths["last"]), done
+
+
+def fit(model, train_ds, val_ds, out_dir, name, config: FitConfig, steps_per_epoch, monitor="val_loss",
+        initial_epoch=0) -> dict:
+    """Train ``model`` (already compiled), then write the learning curve. Returns a summary for the card."""
+    out_dir = Path(out_dir)
+    paths = checkpoint_paths(out_dir, name)
+    paths["last"].parent.mkdir(parents=True, exist_ok=True)
+    mode = "max" if "dice" in monitor or "auc" in monitor else "min"
+    budget = TimeBudget(config.time_budget_min) if config.time_budget_min else None
+    callbacks = [
+        keras.callbacks.ModelCheckpoint(paths["best"], monitor=monitor, mode=mode, save_best_only=True),
+        keras.callbacks.ModelCheckpoint(paths["last"]),
+        keras.callbacks.CSVLogger(paths["log"], append=initial_epoch > 0),
+        keras.callbacks.EarlyStopping(monitor=monitor, mode=mode, patience=config.patience),
+        keras.callbacks.ReduceLROnPlateau(monitor=monitor, mode=mode, factor=0.5, patience=max(config.patience // 3, 1)),
+    ] + ([budget] if budget else [])
+    started = time.monotonic()
+    model.fit(
+        train_ds, validation_data=val_ds, epochs=config.epochs, initial_epoch=initial_epoch,
+        steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=2,
+    )
+    log = pd.read_csv(paths["log"])
+    plot_learning_curve(log, paths["curve"])
+    best = log[monitor].max() if mode == "max" else log[monitor].min()
+    return {
+        "epochs_run": int(len(log)),
+        "best_epoch": int(log.loc[log[monitor] == best, "epoch"].iloc[0]) + 1,
+        "monitor": monitor,
+        "best_value": float(best),
+        "stopped_by_time_budget": bool(budget and budget.stopped_early),
+        "wall_time_s": round(time.monotonic() - started, 1),
+    }

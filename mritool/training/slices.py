@@ -1,0 +1,25 @@
+"""Load a labelled data set and its patient split, the first step of every train and evaluate command."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from mritool.data.index import index_folder, require_labelled
+from mritool.data.split import load_split, make_split, save_split, select
+
+
+def labelled_slices(data_root) -> pd.DataFrame:
+    return require_labelled(index_folder(data_root), data_root)
+
+
+def split_for_training(slices, out_dir: Path, split_path=None, validation_fraction=0.2, seed=0):
+    """The split to train on (given, or made from the seed), saved as ``out_dir/split.json``."""
+    split = load_split(split_path) if split_path else make_split(slices, validation_fraction, seed)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    save_split(split, out_dir / "split.json")
+    return split, select(slices, split, "train"), select(slices, split, "validation")
+
+
+def evaluation_subset(slices, model_dir: Path, split_path=None, subset="validation") -> pd.DataFrame:
+    """The slices to evaluate on: a subset of the given split file, else of the model's own split."""
+    return select(slices, load_split(split_path or Path(model_dir) / "split.json"), subset)
