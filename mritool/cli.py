@@ -203,3 +203,136 @@ def train_segmenter_command(**kwargs):
         f"median {metrics['patient_dice_median']:.3f}"
     )
     click.echo(f"model: {kwargs['out_dir']}/segmenter.keras (card segmenter.json)")
+
+
+@main.group()
+def evaluate():
+    """Evaluate a stage, or the two-stage pipeline, on labelled patients of a split."""
+
+
+def evaluation_options(function):
+    options = [
+        click.option("--data", "data_root", required=True, type=click.Path(), help="Labelled kaggle_3m-layout root."),
+        click.option("--model", "--models", "model_dir", required=True, type=click.Path(file_okay=False), help="Model folder."),
+        click.option("--split", "split_path", type=click.Path(dir_okay=False), help="Split JSON (default: the model's own)."),
+        click.option("--subset", default="validation", show_default=True, type=click.Choice(["validation", "train"])),
+        click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Default: MODEL/evaluation."),
+    ]
+    return functools.reduce(lambda f, option: option(f), reversed(options), function)
+
+
+def _echo_metrics(metrics: dict) -> None:
+    for key, value in metrics.items():
+        click.echo(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
+
+
+@evaluate.command("classifier")
+@evaluation_options
+@click.option("--threshold", type=click.FloatRange(0, 1), help="Override the card's threshold.")
+def evaluate_classifier_command(**kwargs):
+    """Sensitivity, specificity, precision, ROC AUC and confusion matrix; a ROC curve PNG.
+
+    \b
+    Example:
+      mritool evaluate classifier --data ../shared/data/lgg/kaggle_3m --model models/
+    """
+    from mritool.classifier.evaluate import evaluate_classifier
+
+    _echo_metrics(evaluate_classifier(**kwargs))
+
+
+@evaluate.command("segmenter")
+@evaluation_options
+def evaluate_segmenter_command(**kwargs):
+    """Dice/IoU per tumor slice and Dice per patient volume (mean, median), written to CSV.
+
+    \b
+    Example:
+      mritool evaluate segmenter --data ../shared/data/lgg/kaggle_3m --model models/
+    """
+    from mritool.segmenter.evaluate import evaluate_segmenter
+
+    _echo_metrics(evaluate_segmenter(**kwargs))
+
+
+@evaluate.command("pipeline")
+@evaluation_options
+def evaluate_pipeline_command(**kwargs):
+    """Both stages end to end: final-call sensitivity/specificity, per-patient Dice, slices the classifier stopped.
+
+    \b
+    Example:
+      mritool evaluate pipeline --data ../shared/data/lgg/kaggle_3m --models models/
+    """
+    from mritool.pipeline.evaluate import evaluate_pipeline
+
+    _echo_metrics(evaluate_pipeline(**kwargs))
+
+
+def _progress_bar(total: int):
+    bar = click.progressbar(length=total, label="screening", file=sys.stderr, show_pos=True)
+    return bar, bar.update
+
+
+@main.command("screen")
+@click.argument("scans", type=click.Path())
+@click.option("--models", "models_dir", required=True, type=click.Path(), help="Folder with both stages' models and cards.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
+@click.option("--qa", default="positives", show_default=True, type=click.Choice(["all", "positives", "none"]),
+              help="Which slices get a QA figure.")
+@click.option("--batch-size", default=32, show_default=True, type=click.IntRange(1))
+@click.option("--voxel-mm3", type=click.FloatRange(0, min_open=True), help="Voxel volume, for tumor volume in mm^3.")
+def screen_command(scans, models_dir, out_dir, qa, batch_size, voxel_mm3):
+    """Screen every slice, segment the screened positives, write CSVs, masks, figures and report.html.
+
+    \b
+    Example:
+      mritool screen scans/ --models models/ --out results/
+    """
+    from mritool.data.index import index_folder
+    from mritool.pipeline.models import load_stages
+    from mritool.pipeline.run import prepare_output, screen
+
+    prepare_output(out_dir)
+    stages = load_stages(models_dir)
+    index = index_folder(scans)
+    bar, update = _progress_bar(len(index.slices))
+    with bar:
+        result = screen(models_dir=models_dir, out_dir=out_dir, slices=index.slices, qa=qa, batch_size=batch_size,
+                        voxel_mm3=voxel_mm3, progress=update, stages=stages, problems=index.problems)
+    _echo_metrics(result.summary)
+    click.echo(f"report: {result.out_dir / 'report.html'}")
+
+
+@main.command("qa")
+@click.argument("slices_csv", type=click.Path())
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
+@click.option("--which", default="all", show_default=True, type=click.Choice(["all", "positives"]))
+def qa_command(slices_csv, out_dir, which):
+    """Re-export QA figures and the report from an existing slices.csv, without the models.
+
+    \b
+    Example:
+      mritool qa results/slices.csv --out qa/ --which positives
+    """
+    from mritool.pipeline.run import reexport_figures
+
+    figures = reexport_figures(slices_csv, out_dir, which)
+    click.echo(f"wrote {len(figures)} figures and {out_dir}/report.html")
+
+
+@main.command("demo")
+@click.option("--out", "out_dir", default="demo-output", show_default=True, type=click.Path(file_okay=False))
+@click.option("--seed", default=0, show_default=True, type=int)
+def demo_command(out_dir, seed):
+    """Make phantoms, train both stages briefly, screen held-out patients and write the report.
+
+    \b
+    Example:
+      mritool demo --out demo-output/
+    """
+    from mritool.pipeline.demo import run_demo
+
+    result = run_demo(out_dir, seed, log=lambda line: click.echo(line, err=True))
+    _echo_metrics(result.summary)
+    click.echo(f"report: {result.out_dir / 'report.html'}")

@@ -1,0 +1,51 @@
+"""The two trained stages of one model folder, loaded together with their cards."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from mritool.errors import MritoolError
+from mritool.segmenter.postprocess import PostProcessConfig
+from mritool.training.card import card_preprocessing
+
+
+@dataclass
+class Stages:
+    classifier: object
+    classifier_card: dict
+    segmenter: object
+    segmenter_card: dict
+
+    @property
+    def threshold(self) -> float:
+        return float(self.classifier_card["threshold"])
+
+    @property
+    def classifier_preprocessing(self):
+        return card_preprocessing(self.classifier_card)
+
+    @property
+    def segmenter_preprocessing(self):
+        return card_preprocessing(self.segmenter_card)
+
+    @property
+    def postprocessing(self) -> PostProcessConfig:
+        return PostProcessConfig.from_dict(self.segmenter_card.get("postprocessing", {}))
+
+
+def load_stages(models_dir) -> Stages:
+    """Both stages of ``models_dir``; a clear error for a missing folder, card or weights file."""
+    from mritool.classifier.predict import load_classifier
+    from mritool.segmenter.predict import load_segmenter
+
+    models_dir = Path(models_dir)
+    if not models_dir.is_dir():
+        raise MritoolError(f"{models_dir}: no such model folder")
+    classifier, classifier_card = load_classifier(models_dir)
+    segmenter, segmenter_card = load_segmenter(models_dir)
+    if "threshold" not in classifier_card:
+        raise MritoolError(f"{models_dir}/classifier.json: card has no threshold")
+    for kind, model, card in (("classifier", classifier, classifier_card), ("segmenter", segmenter, segmenter_card)):
+        size = card_preprocessing(card).image_size
+        if tuple(model.input_shape[1:3]) != (size, size):
+            raise MritoolError(f"{models_dir}/{kind}.json: card says {size}px input, the model takes {model.input_shape[1:3]}")
+    return Stages(classifier, classifier_card, segmenter, segmenter_card)

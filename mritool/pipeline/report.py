@@ -1,0 +1,86 @@
+"""A self-contained HTML report: inline CSS and JS, figures by relative path, nothing from the network."""
+
+import html
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from mritool.io import write_text_atomic
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; }
+th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
+th { background: #f0f0f0; cursor: pointer; user-select: none; }
+th.sorted-asc::after { content: " \\25B2"; } th.sorted-desc::after { content: " \\25BC"; }
+td:first-child, th:first-child { text-align: left; }
+section { margin-top: 2em; border-top: 1px solid #ddd; }
+img { max-width: 100%; display: block; margin: 0.5em 0; }
+.note { color: #666; font-size: 0.9em; }
+"""
+
+SORT_SCRIPT = """
+document.querySelectorAll("table.sortable th").forEach(function (header, column) {
+  header.addEventListener("click", function () {
+    var table = header.closest("table"), body = table.tBodies[0];
+    var ascending = !header.classList.contains("sorted-asc");
+    table.querySelectorAll("th").forEach(function (h) { h.classList.remove("sorted-asc", "sorted-desc"); });
+    header.classList.add(ascending ? "sorted-asc" : "sorted-desc");
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = a.cells[column].dataset.value, y = b.cells[column].dataset.value;
+      var nx = parseFloat(x), ny = parseFloat(y);
+      var order = (isNaN(nx) || isNaN(ny)) ? x.localeCompare(y) : nx - ny;
+      return ascending ? order : -order;
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+  });
+});
+"""
+
+
+def _cell(value) -> str:
+    if pd.isna(value):
+        return '<td data-value="">&ndash;</td>'
+    shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+    return f'<td data-value="{html.escape(str(value))}">{html.escape(shown)}</td>'
+
+
+def _table(frame: pd.DataFrame, table_id: str) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = "\n".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in frame.itertuples(index=False))
+    return f'<table id="{table_id}" class="sortable"><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>'
+
+
+def _relative(path: str, base: Path) -> str:
+    return Path(os.path.relpath(path, base)).as_posix()
+
+
+def write_report(path, summary: dict, patients: pd.DataFrame, figures: pd.DataFrame) -> Path:
+    path = Path(path)
+    base = path.parent
+    items = "".join(f"<li>{html.escape(k)}: {html.escape(str(v))}</li>" for k, v in summary.items())
+    sections = []
+    for patient in patients["patient_id"]:
+        own = figures[figures["patient_id"] == patient]
+        images = "".join(
+            f'<img loading="lazy" src="{html.escape(_relative(f, base))}" alt="{html.escape(patient)} {kind}">'
+            for f, kind in zip(own["figure"], own["kind"])
+        ) or '<p class="note">no figures for this patient</p>'
+        sections.append(f'<section id="{html.escape(patient)}"><h2>{html.escape(patient)}</h2>{images}</section>')
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>mritool screening report</title>
+<style>{STYLE}</style></head>
+<body>
+<h1>mritool screening report</h1>
+<p class="note">Research use only; not a medical device. Green: true mask; red: predicted mask.</p>
+<h2>Summary</h2><ul>{items}</ul>
+<h2>Patients</h2><p class="note">Click a column header to sort.</p>
+{_table(patients, "patients")}
+{''.join(sections)}
+<script>{SORT_SCRIPT}</script>
+</body></html>
+"""
+    write_text_atomic(path, page)
+    return path
