@@ -22,3 +22,19 @@ def phantoms(tmp_path_factory) -> Path:
     from mritool.data.synthetic import make_phantoms
 
     return make_phantoms(tmp_path_factory.mktemp("phantoms"), patients=6, slices=12, size=64, seed=3)
+
+
+@pytest.fixture(scope="session")
+def tiny_models(phantoms, tmp_path_factory) -> Path:
+    """Both stages trained for a few steps at 32x32: fast, and through the real training code path."""
+    from mritool.classifier.train import train_classifier
+    from mritool.data.preprocessing import PreprocessConfig
+    from mritool.segmenter.train import train_segmenter
+    from mritool.training.fit import FitConfig
+
+    models = tmp_path_factory.mktemp("models")
+    preprocessing = PreprocessConfig(image_size=32)
+    fit_config = FitConfig(epochs=1, batch_size=4, steps_per_epoch=2)
+    train_classifier(phantoms, models, fit_config, preprocessing, validation_fraction=0.34)
+    train_segmenter(phantoms, models, fit_config, preprocessing, validation_fraction=0.34, base_filters=4, depth=2)
+    return models

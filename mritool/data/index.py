@@ -63,7 +63,7 @@ def _add_truth(slices: pd.DataFrame, problems: list) -> pd.DataFrame:
     """has_tumor / tumor_area_px from each mask; an unreadable mask becomes a problem, its slice unlabelled."""
     areas = []
     for mask_path in slices["mask_path"]:
-        if mask_path is None:
+        if not isinstance(mask_path, str):
             areas.append(np.nan)
             continue
         try:

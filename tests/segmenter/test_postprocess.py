@@ -1,0 +1,33 @@
+import numpy as np
+
+from mritool.segmenter.postprocess import PostProcessConfig, clean_slices, keep_largest_component, postprocess_volume
+
+
+def test_threshold_and_small_component_removal():
+    probabilities = np.zeros((1, 32, 32), np.float32)
+    probabilities[0, 2:12, 2:12] = 0.9  # 100 px lesion
+    probabilities[0, 20:22, 20:22] = 0.9  # 4 px speck
+    probabilities[0, 25:30, 25:30] = 0.4  # below threshold
+    masks = clean_slices(probabilities, PostProcessConfig(threshold=0.5, min_area_px=10))
+    assert masks.dtype == np.uint8 and masks.sum() == 100
+
+
+def test_largest_component_spans_slices():
+    volume = np.zeros((3, 16, 16), np.uint8)
+    volume[0:3, 2:6, 2:6] = 1  # 48 voxels across three slices
+    volume[1, 10:14, 10:14] = 1  # 16 voxels, separate
+    kept = keep_largest_component(volume)
+    assert kept.sum() == 48 and kept[1, 10:14, 10:14].sum() == 0
+
+
+def test_volume_config_switches_the_filter():
+    probabilities = np.zeros((2, 16, 16), np.float32)
+    probabilities[0, 0:4, 0:4] = 1
+    probabilities[1, 10:12, 10:12] = 1
+    assert postprocess_volume(probabilities, PostProcessConfig()).sum() == 20
+    assert postprocess_volume(probabilities, PostProcessConfig(largest_component_per_volume=True)).sum() == 16
+
+
+def test_config_round_trip():
+    config = PostProcessConfig(0.4, 12, True)
+    assert PostProcessConfig.from_dict(config.to_dict()) == config

@@ -1,0 +1,90 @@
+"""The command line: help everywhere, and bad input as one line on stderr with a non-zero exit."""
+
+import pytest
+from click.testing import CliRunner
+
+from mritool.cli import main
+
+COMMANDS = [[], ["synth"], ["index"], ["split"], ["train"], ["train", "classifier"], ["train", "segmenter"],
+            ["evaluate"], ["evaluate", "classifier"], ["evaluate", "segmenter"], ["evaluate", "pipeline"],
+            ["screen"], ["qa"], ["demo"]]
+
+
+@pytest.fixture
+def run():
+    def invoke(*args):
+        return CliRunner().invoke(main, [str(a) for a in args])
+    return invoke
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "mritool")
+def test_every_command_has_help_with_an_example(run, command):
+    result = run(*command, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.output or command in (["train"], ["evaluate"])
+
+
+def _one_line_error(result, fragment):
+    assert result.exit_code != 0
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error:") and fragment in lines[0], result.output
+
+
+def test_synth_then_index_summarises(run, tmp_path):
+    assert run("synth", tmp_path / "p", "--patients", 2, "--slices", 5, "--size", 32).exit_code == 0
+    (tmp_path / "p" / "SYN_AA_0001_20260101" / "SYN_AA_0001_20260101_9_mask.tif").write_bytes(b"x")
+    result = run("index", tmp_path / "p", "--out", tmp_path / "index.csv")
+    assert result.exit_code == 0
+    assert "patients: 2" in result.output and "slices: 10" in result.output
+    assert "unreadable files: 1" in result.output and "mask with no image" in result.output
+    assert (tmp_path / "index.csv").is_file()
+
+
+def test_missing_path(run, tmp_path):
+    _one_line_error(run("index", tmp_path / "absent"), "no such folder")
+
+
+def test_empty_folder(run, tmp_path):
+    _one_line_error(run("index", tmp_path), "no images found")
+
+
+def test_not_an_image_is_listed_by_index(run, tmp_path):
+    (tmp_path / "p1").mkdir()
+    (tmp_path / "p1" / "scan_1.png").write_text("hello")
+    result = run("index", tmp_path)
+    assert result.exit_code == 0 and "unreadable files: 1" in result.output and "not a readable image" in result.output
+
+
+def test_training_on_unlabelled_data_is_refused(run, tmp_path):
+    (tmp_path / "p1").mkdir()
+    import cv2
+    import numpy as np
+
+    cv2.imwrite(str(tmp_path / "p1" / "s_1.png"), np.zeros((8, 8), np.uint8))
+    _one_line_error(run("train", "segmenter", "--data", tmp_path, "--out", tmp_path / "m"), "no readable mask")
+
+
+def test_screen_with_a_model_folder_that_is_not_there(run, phantoms, tmp_path):
+    _one_line_error(run("screen", phantoms, "--models", tmp_path / "nothing", "--out", tmp_path / "o"), "no such model folder")
+
+
+def test_screen_with_a_model_folder_lacking_cards(run, phantoms, tmp_path):
+    _one_line_error(run("screen", phantoms, "--models", tmp_path, "--out", tmp_path / "o"), "model card missing")
+
+
+def test_qa_on_a_missing_table(run, tmp_path):
+    _one_line_error(run("qa", tmp_path / "slices.csv", "--out", tmp_path / "qa"), "no such slices table")
+
+
+def test_bad_split_file(run, phantoms, tmp_path):
+    (tmp_path / "split.json").write_text("not json")
+    _one_line_error(run("train", "classifier", "--data", phantoms, "--out", tmp_path / "m", "--split", tmp_path / "split.json"),
+                    "not a JSON split file")
+
+
+def test_screen_end_to_end(run, phantoms, tiny_models, tmp_path):
+    result = run("screen", phantoms, "--models", tiny_models, "--out", tmp_path / "o", "--qa", "none")
+    assert result.exit_code == 0, result.output
+    assert "slices: 72" in result.output and "report:" in result.output
