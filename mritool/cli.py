@@ -336,3 +336,24 @@ def demo_command(out_dir, seed):
     result = run_demo(out_dir, seed, log=lambda line: click.echo(line, err=True))
     _echo_metrics(result.summary)
     click.echo(f"report: {result.out_dir / 'report.html'}")
+
+
+@train.command("all")
+@click.option("--data", "data_root", required=True, type=click.Path(), help="Labelled kaggle_3m-layout root.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Model folder for both stages.")
+@click.option("--time-budget", "time_budget_min", default=150, show_default=True, type=click.FloatRange(1),
+              help="Minutes for the whole run; each stage stops cleanly with its best checkpoint.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--split", "split_path", type=click.Path(dir_okay=False), help="Split JSON (default: made from --seed).")
+@click.option("--precision", default="mixed_bfloat16", show_default=True,
+              type=click.Choice(["float32", "mixed_bfloat16", "mixed_float16"]))
+def train_all_command(**kwargs):
+    """Train both stages on one split, tune them together, evaluate the pipeline: one folder for `screen`.
+
+    \b
+    Example:
+      mritool train all --data ../shared/data/lgg/kaggle_3m --out models/ --time-budget 150
+    """
+    from mritool.pipeline.train_all import train_all
+
+    _echo_metrics(train_all(command=_command_line(), log=lambda line: click.echo(line, err=True), **kwargs))

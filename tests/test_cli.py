@@ -5,7 +5,7 @@ from click.testing import CliRunner
 
 from mritool.cli import main
 
-COMMANDS = [[], ["synth"], ["index"], ["split"], ["train"], ["train", "classifier"], ["train", "segmenter"],
+COMMANDS = [[], ["synth"], ["index"], ["split"], ["train"], ["train", "classifier"], ["train", "segmenter"], ["train", "all"],
             ["evaluate"], ["evaluate", "classifier"], ["evaluate", "segmenter"], ["evaluate", "pipeline"],
             ["screen"], ["qa"], ["demo"]]
 

@@ -49,7 +49,7 @@ def _problem_rows(problems: pd.DataFrame) -> pd.DataFrame:
 
 def screen(scans=None, models_dir=None, out_dir=None, slices: pd.DataFrame | None = None, qa: str = "positives",
            batch_size: int = 32, voxel_mm3: float | None = None, progress=None, stages=None,
-           problems: pd.DataFrame | None = None) -> ScreeningResult:
+           problems: pd.DataFrame | None = None, timings=None) -> ScreeningResult:
     """Screen ``scans`` (a folder) or ``slices`` (an index table, with its ``problems``) with the models of
     ``models_dir`` (or already loaded ``stages``)."""
     out_dir = prepare_output(out_dir)
@@ -57,7 +57,7 @@ def screen(scans=None, models_dir=None, out_dir=None, slices: pd.DataFrame | Non
     if slices is None:
         index = index_folder(scans)
         slices, problems = index.slices, index.problems
-    records = screen_slices(slices, stages, out_dir, batch_size, progress)
+    records = screen_slices(slices, stages, out_dir, batch_size, progress, timings)
     merged = merge_slices(slices, records)
     if problems is not None and len(problems):
         merged = pd.concat([merged, _problem_rows(problems)], ignore_index=True)

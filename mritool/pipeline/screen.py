@@ -17,6 +17,7 @@ from mritool.data.preprocessing import IntensityStats, preprocess
 from mritool.data.reader import as_model_input, decode
 from mritool.errors import MritoolError
 from mritool.pipeline.models import Stages
+from mritool.pipeline.timings import StageTimings
 from mritool.segmenter.postprocess import clean_slices, keep_largest_component
 
 
@@ -99,8 +100,10 @@ def _slice_record(slices, row, probability, threshold, mask, shape, masks_dir) -
     return record
 
 
-def screen_slices(slices: pd.DataFrame, stages: Stages, out_dir, batch_size: int = 32, progress=None) -> list[dict]:
+def screen_slices(slices: pd.DataFrame, stages: Stages, out_dir, batch_size: int = 32, progress=None,
+                  timings: StageTimings | None = None) -> list[dict]:
     """One record per row of ``slices`` (index order), errors included; predicted masks go to OUT/masks."""
+    timings = timings or StageTimings()
     masks_dir = Path(out_dir) / "masks"
     masks_dir.mkdir(parents=True, exist_ok=True)
     classifier_config, segmenter_config = stages.classifier_preprocessing, stages.segmenter_preprocessing
@@ -109,36 +112,46 @@ def screen_slices(slices: pd.DataFrame, stages: Stages, out_dir, batch_size: int
     with ThreadPoolExecutor(max_workers=4) as pool:
         for _, rows in slices.groupby("patient_id", sort=False).indices.items():
             rows = [int(slices.index[r]) for r in rows]
-            classifier_stats, segmenter_stats = _volume_stats(slices, rows, stages, batch_size, pool)
+            with timings.measure("read+preprocess"):
+                classifier_stats, segmenter_stats = _volume_stats(slices, rows, stages, batch_size, pool)
             masks, shapes, probabilities = {}, {}, {}
             for start in range(0, len(rows), batch_size):
-                decoded = _decode_rows(slices, rows[start:start + batch_size], pool)
-                path_of = lambda r: slices.at[r, "image_path"]  # noqa: E731
-                classifier_inputs = _model_inputs(decoded, classifier_config.image_size, path_of)
-                segmenter_inputs = _model_inputs(decoded, segmenter_config.image_size, path_of)
-                for item in decoded:
-                    if item.error:
-                        records[item.row] = {"status": "error", "error": item.error}
-                    else:
-                        shapes[item.row] = item.pixels.shape[:2]
-                ok = [item.row for item in decoded if item.error is None]
+                with timings.measure("read+preprocess"):
+                    decoded = _decode_rows(slices, rows[start:start + batch_size], pool)
+                    path_of = lambda r: slices.at[r, "image_path"]  # noqa: E731
+                    classifier_inputs = _model_inputs(decoded, classifier_config.image_size, path_of)
+                    segmenter_inputs = _model_inputs(decoded, segmenter_config.image_size, path_of)
+                    for item in decoded:
+                        if item.error:
+                            records[item.row] = {"status": "error", "error": item.error}
+                        else:
+                            shapes[item.row] = item.pixels.shape[:2]
+                    ok = [item.row for item in decoded if item.error is None]
+                    if ok:
+                        batch = np.stack([preprocess(classifier_inputs[r], classifier_stats, classifier_config) for r in ok])
                 if not ok:
                     continue
-                batch = np.stack([preprocess(classifier_inputs[r], classifier_stats, classifier_config) for r in ok])
-                scores = np.asarray(stages.classifier.predict_on_batch(batch), np.float32)[:, 0]
+                with timings.measure("classifier"):
+                    scores = np.asarray(stages.classifier.predict_on_batch(batch), np.float32)[:, 0]
                 probabilities.update(zip(ok, scores.tolist()))
                 positive = [r for r, s in zip(ok, scores) if s >= stages.threshold]
                 empty = np.zeros((segmenter_config.image_size,) * 2, np.uint8)
                 masks.update({r: empty for r in ok})
                 if positive:
-                    batch = np.stack([preprocess(segmenter_inputs[r], segmenter_stats, segmenter_config) for r in positive])
-                    maps = np.asarray(stages.segmenter.predict_on_batch(batch), np.float32)[..., 0]
-                    masks.update(zip(positive, clean_slices(maps, postprocessing)))
+                    with timings.measure("read+preprocess"):
+                        batch = np.stack([preprocess(segmenter_inputs[r], segmenter_stats, segmenter_config) for r in positive])
+                    with timings.measure("segmenter"):
+                        maps = np.asarray(stages.segmenter.predict_on_batch(batch), np.float32)[..., 0]
+                    with timings.measure("postprocess"):
+                        masks.update(zip(positive, clean_slices(maps, postprocessing)))
                 if progress:
                     progress(len(decoded))
             ordered = sorted(masks)
-            if postprocessing.largest_component_per_volume and ordered:
-                masks.update(zip(ordered, keep_largest_component(np.stack([masks[r] for r in ordered]))))
-            for row in ordered:
-                records[row] = _slice_record(slices, row, probabilities[row], stages.threshold, masks[row], shapes[row], masks_dir)
+            with timings.measure("postprocess"):
+                if postprocessing.largest_component_per_volume and ordered:
+                    masks.update(zip(ordered, keep_largest_component(np.stack([masks[r] for r in ordered]))))
+            with timings.measure("writing"):
+                for row in ordered:
+                    records[row] = _slice_record(slices, row, probabilities[row], stages.threshold, masks[row],
+                                                 shapes[row], masks_dir)
     return [records[int(row)] for row in slices.index]

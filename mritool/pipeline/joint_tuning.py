@@ -1,0 +1,43 @@
+"""Tune the segmenter's post-processing behind the classifier, as the two stages run in ``screen``.
+
+The segmenter alone is tuned on every validation slice; in the pipeline it only sees the slices the
+classifier passes, so the best threshold and minimum lesion size differ. Validation patients only.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from mritool.classifier.predict import load_classifier, predict_probabilities
+from mritool.io import write_text_atomic
+from mritool.segmenter.predict import load_segmenter, predict_probability_maps
+from mritool.segmenter.scoring import read_truth
+from mritool.segmenter.tuning import tune_postprocessing
+from mritool.training.card import card_path, card_preprocessing
+from mritool.training.dataset import intensity_stats_per_slice
+from mritool.training.slices import evaluation_subset, labelled_slices
+
+
+def tune_behind_classifier(data_root, models_dir) -> dict:
+    """Re-tune ``segmenter.json``'s post-processing with the classifier in front; returns the new settings."""
+    models_dir = Path(models_dir)
+    slices = evaluation_subset(labelled_slices(data_root), models_dir)
+    classifier, classifier_card = load_classifier(models_dir)
+    segmenter, segmenter_card = load_segmenter(models_dir)
+    screened = predict_probabilities(classifier, classifier_card, slices) >= classifier_card["threshold"]
+    config = card_preprocessing(segmenter_card)
+    maps = predict_probability_maps(segmenter, segmenter_card, slices, intensity_stats_per_slice(slices, config))
+    maps[~screened] = 0  # what the classifier stops never reaches the segmenter
+    best, candidates = tune_postprocessing(slices, read_truth(slices, config.image_size), maps)
+    candidates.to_csv(models_dir / "pipeline_postprocessing_tuning.csv", index=False)
+    top = candidates.iloc[0]
+    segmenter_card["postprocessing"] = best.to_dict()
+    segmenter_card["postprocessing_tuning"] = {
+        "scope": "validation patients, behind the classifier at its threshold",
+        "screened_slices": int(screened.sum()),
+        "patient_dice_mean": float(top["patient_dice_mean"]),
+        "patient_dice_median": float(top["patient_dice_median"]),
+    }
+    write_text_atomic(card_path(models_dir, "segmenter"), json.dumps(segmenter_card, indent=2) + "\n")
+    return segmenter_card["postprocessing_tuning"] | {"postprocessing": best.to_dict()}

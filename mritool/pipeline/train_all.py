@@ -1,0 +1,47 @@
+"""``train all``: the recipe that trains both stages on one split into one model folder.
+
+Measured choices (docs/RESULTS.md): the classifier works at 128x128 (4x cheaper per step than 256,
+so it sees four times more slices in the same minutes), the segmenter at full 256x256 with a fifth of
+its batches tumor-free (it learns to stay silent on the false positives the classifier lets
+through), both in bfloat16. The wall-clock budget is shared out so the whole run ends in time.
+"""
+
+import shlex
+from pathlib import Path
+
+from mritool.classifier.train import train_classifier
+from mritool.data.preprocessing import PreprocessConfig
+from mritool.pipeline.evaluate import evaluate_pipeline
+from mritool.pipeline.joint_tuning import tune_behind_classifier
+from mritool.segmenter.train import train_segmenter
+from mritool.training.fit import FitConfig
+from mritool.training.slices import labelled_slices, split_for_training
+
+CLASSIFIER_SHARE, SEGMENTER_SHARE = 0.45, 0.45  # the rest: prediction, tuning and evaluation
+
+
+def train_all(data_root, out_dir, time_budget_min: float = 150, seed: int = 0, split_path=None,
+              classifier_size: int = 128, segmenter_size: int = 256, precision: str = "mixed_bfloat16",
+              command: str | None = None, log=print) -> dict:
+    out_dir = Path(out_dir)
+    split_for_training(labelled_slices(data_root), out_dir, split_path, 0.2, seed)
+    split_file = out_dir / "split.json"
+    command = command or shlex.join(["mritool", "train", "all", "--data", str(data_root), "--out", str(out_dir)])
+    log(f"classifier: up to {CLASSIFIER_SHARE * time_budget_min:.0f} min")
+    train_classifier(
+        data_root, out_dir,
+        FitConfig(epochs=200, batch_size=16, learning_rate=1e-3, patience=8, seed=seed, precision=precision,
+                  time_budget_min=CLASSIFIER_SHARE * time_budget_min),
+        PreprocessConfig(image_size=classifier_size), split_path=split_file, command=command,
+    )
+    log(f"segmenter: up to {SEGMENTER_SHARE * time_budget_min:.0f} min")
+    train_segmenter(
+        data_root, out_dir,
+        FitConfig(epochs=200, batch_size=16, learning_rate=1e-3, patience=10, seed=seed, precision=precision,
+                  time_budget_min=SEGMENTER_SHARE * time_budget_min),
+        PreprocessConfig(image_size=segmenter_size), split_path=split_file, negative_fraction=0.2, command=command,
+    )
+    log("tuning post-processing behind the classifier")
+    tune_behind_classifier(data_root, out_dir)
+    log("evaluating the pipeline on the validation patients")
+    return evaluate_pipeline(data_root, out_dir)
