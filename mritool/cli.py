@@ -282,7 +282,10 @@ def _progress_bar(total: int):
               help="Which slices get a QA figure.")
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(1))
 @click.option("--voxel-mm3", type=click.FloatRange(0, min_open=True), help="Voxel volume, for tumor volume in mm^3.")
-def screen_command(scans, models_dir, out_dir, qa, batch_size, voxel_mm3):
+@click.option("--runtime", default="keras", show_default=True, type=click.Choice(["keras", "openvino"]))
+@click.option("--precision", default="bfloat16", show_default=True, type=click.Choice(["bfloat16", "float32"]),
+              help="Inference precision (bfloat16 uses AMX/AVX-512 on recent CPUs).")
+def screen_command(scans, models_dir, out_dir, qa, batch_size, voxel_mm3, runtime, precision):
     """Screen every slice, segment the screened positives, write CSVs, masks, figures and report.html.
 
     \b
@@ -294,7 +297,7 @@ def screen_command(scans, models_dir, out_dir, qa, batch_size, voxel_mm3):
     from mritool.pipeline.run import prepare_output, screen
 
     prepare_output(out_dir)
-    stages = load_stages(models_dir)
+    stages = load_stages(models_dir, runtime, precision)
     index = index_folder(scans)
     bar, update = _progress_bar(len(index.slices))
     with bar:

@@ -3,16 +3,23 @@
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import Callable
+
+import numpy as np
+
 from mritool.errors import MritoolError
+from mritool.pipeline.inference import make_predictor
 from mritool.segmenter.postprocess import PostProcessConfig
-from mritool.training.card import card_preprocessing
+from mritool.training.card import card_preprocessing, weights_path
+
+Predictor = Callable[[np.ndarray], np.ndarray]
 
 
 @dataclass
 class Stages:
-    classifier: object
+    classify: Predictor  # (n, h, w, 3) float32 -> (n, 1) tumor probabilities
     classifier_card: dict
-    segmenter: object
+    segment: Predictor  # (n, h, w, 3) float32 -> (n, h, w, 1) tumor probability maps
     segmenter_card: dict
 
     @property
@@ -32,8 +39,8 @@ class Stages:
         return PostProcessConfig.from_dict(self.segmenter_card.get("postprocessing", {}))
 
 
-def load_stages(models_dir) -> Stages:
-    """Both stages of ``models_dir``; a clear error for a missing folder, card or weights file."""
+def load_stages(models_dir, runtime: str = "keras", precision: str = "bfloat16") -> Stages:
+    """Both stages of ``models_dir`` as batch predictors; a clear error for a missing folder, card or weights."""
     from mritool.classifier.predict import load_classifier
     from mritool.segmenter.predict import load_segmenter
 
@@ -48,4 +55,7 @@ def load_stages(models_dir) -> Stages:
         size = card_preprocessing(card).image_size
         if tuple(model.input_shape[1:3]) != (size, size):
             raise MritoolError(f"{models_dir}/{kind}.json: card says {size}px input, the model takes {model.input_shape[1:3]}")
-    return Stages(classifier, classifier_card, segmenter, segmenter_card)
+    return Stages(
+        make_predictor(classifier, runtime, precision, weights_path(models_dir, "classifier")), classifier_card,
+        make_predictor(segmenter, runtime, precision, weights_path(models_dir, "segmenter")), segmenter_card,
+    )

@@ -132,7 +132,7 @@ def screen_slices(slices: pd.DataFrame, stages: Stages, out_dir, batch_size: int
                 if not ok:
                     continue
                 with timings.measure("classifier"):
-                    scores = np.asarray(stages.classifier.predict_on_batch(batch), np.float32)[:, 0]
+                    scores = np.asarray(stages.classify(batch), np.float32)[:, 0]
                 probabilities.update(zip(ok, scores.tolist()))
                 positive = [r for r, s in zip(ok, scores) if s >= stages.threshold]
                 empty = np.zeros((segmenter_config.image_size,) * 2, np.uint8)
@@ -141,7 +141,7 @@ def screen_slices(slices: pd.DataFrame, stages: Stages, out_dir, batch_size: int
                     with timings.measure("read+preprocess"):
                         batch = np.stack([preprocess(segmenter_inputs[r], segmenter_stats, segmenter_config) for r in positive])
                     with timings.measure("segmenter"):
-                        maps = np.asarray(stages.segmenter.predict_on_batch(batch), np.float32)[..., 0]
+                        maps = np.asarray(stages.segment(batch), np.float32)[..., 0]
                     with timings.measure("postprocess"):
                         masks.update(zip(positive, clean_slices(maps, postprocessing)))
                 if progress:
