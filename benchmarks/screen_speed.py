@@ -143,11 +143,12 @@ def main():
                   f"{figures['slices_per_s'] / limit:.0%} | {figures['achieved_gflops']:.0f} | {figures['peak_rss_mib']:.0f} | {stages} |")
         if args.memory:
             runtime, precision = configs[-1]
-            ten = make_phantoms(Path(scratch) / "phantoms10", patients=80, slices=32, size=size, seed=0)
-            one_x = child_rss(data, args.models, args.batch_size, runtime, precision)
+            one = make_phantoms(Path(scratch) / "phantoms1x", patients=8, slices=32, size=size, seed=1)
+            ten = make_phantoms(Path(scratch) / "phantoms10x", patients=80, slices=32, size=size, seed=1)
+            one_x = child_rss(one, args.models, args.batch_size, runtime, precision)
             ten_x = child_rss(ten, args.models, args.batch_size, runtime, precision)
-            print(f"\npeak RSS ({runtime} {precision}): 1x ({first['slices']} slices) {one_x:.0f} MiB, "
-                  f"10x {ten_x:.0f} MiB, ratio {ten_x / one_x:.3f}")
+            print(f"\npeak RSS ({runtime} {precision}, phantoms): 1x (256 slices) {one_x:.0f} MiB, "
+                  f"10x (2560 slices) {ten_x:.0f} MiB, ratio {ten_x / one_x:.3f}")
 
 
 if __name__ == "__main__":

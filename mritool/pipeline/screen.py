@@ -1,8 +1,8 @@
 """Screen a table of slices: classify all, segment the screened positives, post-process, write masks.
 
-Patient by patient, in fixed-size batches: a first pass accumulates the volume's intensity
-statistics, the second preprocesses, classifies and segments. Memory is bounded by the batch size
-(plus one uint8 mask volume when the largest-lesion filter is on), not by the number of slices.
+Patient by patient, in fixed-size batches: a first pass reads the slices and accumulates the
+volume's intensity statistics, the second preprocesses, classifies and segments. Memory is bounded
+by one patient (its read slices up to CACHE_SLICES, and its uint8 masks), not by the number of slices.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -20,47 +20,46 @@ from mritool.pipeline.models import Stages
 from mritool.pipeline.timings import StageTimings
 from mritool.segmenter.postprocess import clean_slices, keep_largest_component
 
+CACHE_SLICES = 256  # a patient up to this size is read once; a larger one is read again in pass two
+
 
 @dataclass
-class DecodedSlice:
+class PreparedSlice:
     row: int
-    pixels: np.ndarray | None = None
+    classifier_input: np.ndarray | None = None  # read_image output at the classifier's size
+    segmenter_input: np.ndarray | None = None
+    shape: tuple[int, int] | None = None  # the slice as stored, for writing its mask back
     error: str | None = None
 
 
-def _decode_rows(slices: pd.DataFrame, rows, pool) -> list[DecodedSlice]:
+def _prepare_rows(slices: pd.DataFrame, rows, sizes, pool) -> list[PreparedSlice]:
+    """Decode and resize in worker threads (OpenCV and zlib release the GIL)."""
     def one(row):
+        path = slices.at[row, "image_path"]
         try:
-            return DecodedSlice(row, pixels=decode(Path(slices.at[row, "image_path"])))
+            pixels = decode(Path(path))
+            return PreparedSlice(row, as_model_input(pixels, sizes[0], path), as_model_input(pixels, sizes[1], path),
+                                 pixels.shape[:2])
         except MritoolError as exc:
-            return DecodedSlice(row, error=str(exc))
-        except (OSError, ValueError) as exc:
-            return DecodedSlice(row, error=f"{slices.at[row, 'image_path']}: {exc}")
+            return PreparedSlice(row, error=str(exc))
+        except (OSError, ValueError, TypeError) as exc:
+            return PreparedSlice(row, error=f"{path}: {exc}")
 
     return list(pool.map(one, rows))
 
 
-def _model_inputs(decoded: list[DecodedSlice], size: int, path_of) -> dict:
-    inputs = {}
-    for item in decoded:
-        if item.pixels is None:
-            continue
-        try:
-            inputs[item.row] = as_model_input(item.pixels, size, path_of(item.row))
-        except MritoolError as exc:
-            item.error, item.pixels = str(exc), None
-    return inputs
-
-
-def _volume_stats(slices, rows, stages: Stages, batch_size, pool) -> tuple[np.ndarray, np.ndarray]:
-    sizes = (stages.classifier_preprocessing.image_size, stages.segmenter_preprocessing.image_size)
+def _first_pass(slices, rows, sizes, batch_size, pool):
+    """The volume's intensity statistics per stage, and the prepared slices when the patient is small enough."""
     accumulators = (IntensityStats(), IntensityStats())
+    cache = {}
     for start in range(0, len(rows), batch_size):
-        decoded = _decode_rows(slices, rows[start:start + batch_size], pool)
-        for accumulator, size in zip(accumulators, sizes):
-            for image in _model_inputs(decoded, size, lambda r: slices.at[r, "image_path"]).values():
-                accumulator.add(image)
-    return accumulators[0].mean_std(), accumulators[1].mean_std()
+        for item in _prepare_rows(slices, rows[start:start + batch_size], sizes, pool):
+            if item.error is None:
+                accumulators[0].add(item.classifier_input)
+                accumulators[1].add(item.segmenter_input)
+            if len(rows) <= CACHE_SLICES:
+                cache[item.row] = item
+    return accumulators[0].mean_std(), accumulators[1].mean_std(), cache
 
 
 def _truth(mask_path, shape) -> np.ndarray | None:
@@ -107,45 +106,40 @@ def screen_slices(slices: pd.DataFrame, stages: Stages, out_dir, batch_size: int
     masks_dir = Path(out_dir) / "masks"
     masks_dir.mkdir(parents=True, exist_ok=True)
     classifier_config, segmenter_config = stages.classifier_preprocessing, stages.segmenter_preprocessing
+    sizes = (classifier_config.image_size, segmenter_config.image_size)
     postprocessing = stages.postprocessing
+    empty = np.zeros((segmenter_config.image_size,) * 2, np.uint8)
     records: dict[int, dict] = {}
     with ThreadPoolExecutor(max_workers=4) as pool:
         for _, rows in slices.groupby("patient_id", sort=False).indices.items():
             rows = [int(slices.index[r]) for r in rows]
             with timings.measure("read+preprocess"):
-                classifier_stats, segmenter_stats = _volume_stats(slices, rows, stages, batch_size, pool)
+                classifier_stats, segmenter_stats, cache = _first_pass(slices, rows, sizes, batch_size, pool)
             masks, shapes, probabilities = {}, {}, {}
             for start in range(0, len(rows), batch_size):
                 with timings.measure("read+preprocess"):
-                    decoded = _decode_rows(slices, rows[start:start + batch_size], pool)
-                    path_of = lambda r: slices.at[r, "image_path"]  # noqa: E731
-                    classifier_inputs = _model_inputs(decoded, classifier_config.image_size, path_of)
-                    segmenter_inputs = _model_inputs(decoded, segmenter_config.image_size, path_of)
-                    for item in decoded:
-                        if item.error:
-                            records[item.row] = {"status": "error", "error": item.error}
-                        else:
-                            shapes[item.row] = item.pixels.shape[:2]
-                    ok = [item.row for item in decoded if item.error is None]
+                    chunk = rows[start:start + batch_size]
+                    prepared = [cache[r] for r in chunk] if cache else _prepare_rows(slices, chunk, sizes, pool)
+                    ok = [item for item in prepared if item.error is None]
+                    records.update({item.row: {"status": "error", "error": item.error} for item in prepared if item.error})
+                    shapes.update({item.row: item.shape for item in ok})
                     if ok:
-                        batch = np.stack([preprocess(classifier_inputs[r], classifier_stats, classifier_config) for r in ok])
-                if not ok:
-                    continue
-                with timings.measure("classifier"):
-                    scores = np.asarray(stages.classify(batch), np.float32)[:, 0]
-                probabilities.update(zip(ok, scores.tolist()))
-                positive = [r for r, s in zip(ok, scores) if s >= stages.threshold]
-                empty = np.zeros((segmenter_config.image_size,) * 2, np.uint8)
-                masks.update({r: empty for r in ok})
-                if positive:
-                    with timings.measure("read+preprocess"):
-                        batch = np.stack([preprocess(segmenter_inputs[r], segmenter_stats, segmenter_config) for r in positive])
-                    with timings.measure("segmenter"):
-                        maps = np.asarray(stages.segment(batch), np.float32)[..., 0]
-                    with timings.measure("postprocess"):
-                        masks.update(zip(positive, clean_slices(maps, postprocessing)))
+                        batch = np.stack([preprocess(item.classifier_input, classifier_stats, classifier_config) for item in ok])
+                if ok:
+                    with timings.measure("classifier"):
+                        scores = np.asarray(stages.classify(batch), np.float32)[:, 0]
+                    probabilities.update(zip((item.row for item in ok), scores.tolist()))
+                    masks.update({item.row: empty for item in ok})
+                    positive = [item for item, score in zip(ok, scores) if score >= stages.threshold]
+                    if positive:
+                        with timings.measure("read+preprocess"):
+                            batch = np.stack([preprocess(item.segmenter_input, segmenter_stats, segmenter_config) for item in positive])
+                        with timings.measure("segmenter"):
+                            maps = np.asarray(stages.segment(batch), np.float32)[..., 0]
+                        with timings.measure("postprocess"):
+                            masks.update(zip((item.row for item in positive), clean_slices(maps, postprocessing)))
                 if progress:
-                    progress(len(decoded))
+                    progress(len(prepared))
             ordered = sorted(masks)
             with timings.measure("postprocess"):
                 if postprocessing.largest_component_per_volume and ordered:
