@@ -88,3 +88,12 @@ def test_screen_end_to_end(run, phantoms, tiny_models, tmp_path):
     result = run("screen", phantoms, "--models", tiny_models, "--out", tmp_path / "o", "--qa", "none")
     assert result.exit_code == 0, result.output
     assert "slices: 72" in result.output and "report:" in result.output
+
+
+@pytest.mark.parametrize("stage, expected", [
+    ("classifier", "roc_auc"), ("segmenter", "patient_dice_mean"), ("pipeline", "per-patient Dice mean"),
+])
+def test_evaluate_each_stage_on_the_model_split(run, phantoms, tiny_models, tmp_path, stage, expected):
+    result = run("evaluate", stage, "--data", phantoms, "--model", tiny_models, "--out", tmp_path / stage)
+    assert result.exit_code == 0, result.output
+    assert expected in result.output and "subset: validation" in result.output

@@ -39,7 +39,7 @@ class Stages:
         return PostProcessConfig.from_dict(self.segmenter_card.get("postprocessing", {}))
 
 
-def load_stages(models_dir, runtime: str = "keras", precision: str = "bfloat16") -> Stages:
+def load_stages(models_dir, runtime: str = "openvino", precision: str = "bfloat16") -> Stages:
     """Both stages of ``models_dir`` as batch predictors; a clear error for a missing folder, card or weights."""
     from mritool.classifier.predict import load_classifier
     from mritool.segmenter.predict import load_segmenter

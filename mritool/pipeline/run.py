@@ -49,7 +49,7 @@ def _problem_rows(problems: pd.DataFrame) -> pd.DataFrame:
 
 def screen(scans=None, models_dir=None, out_dir=None, slices: pd.DataFrame | None = None, qa: str = "positives",
            batch_size: int = 32, voxel_mm3: float | None = None, progress=None, stages=None,
-           problems: pd.DataFrame | None = None, timings=None, runtime: str = "keras",
+           problems: pd.DataFrame | None = None, timings=None, runtime: str = "openvino",
            precision: str = "bfloat16") -> ScreeningResult:
     """Screen ``scans`` (a folder) or ``slices`` (an index table, with its ``problems``) with the models of
     ``models_dir`` (or already loaded ``stages``)."""
