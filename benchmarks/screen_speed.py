@@ -33,6 +33,15 @@ from mritool.pipeline.timings import StageTimings  # noqa: E402
 from mritool.training.dataset import intensity_stats_per_slice  # noqa: E402
 
 
+def peak_rss_mib() -> float:
+    """This process's peak resident memory. VmHWM, not getrusage: ru_maxrss survives exec, so a child
+    started from a large parent would report the parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def matmul_peak_gflops(dtype: str, n: int = 4096, repeats: int = 5) -> float:
     import tensorflow as tf
 
@@ -86,7 +95,7 @@ def run_pipeline(data, models, batch_size, runtime="keras", precision="bfloat16"
     return {
         "slices": len(slices), "screened_positive": screened, "wall_s": wall, "slices_per_s": len(slices) / wall,
         "achieved_gflops": flops / wall / 1e9, "stage_seconds": stage_seconds,
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mib": peak_rss_mib(),
         "classifier_gflop_per_slice": classifier_flops / 1e9,
         "segmenter_gflop_per_slice": segmenter_flops / 1e9,
         "masks": result.slices["predicted_area_px"].to_numpy(),

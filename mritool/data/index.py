@@ -5,6 +5,7 @@ Works on the ``kaggle_3m`` layout (``PATIENT/PATIENT_<n>.tif`` + ``PATIENT/PATIE
 recursively; slices without a mask simply have no truth.
 """
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,9 +98,10 @@ def index_folder(root, check_images: bool = False) -> DatasetIndex:
     if not root.is_dir():
         raise MritoolError(f"{root}: not a folder")
     by_folder: dict[Path, list[Path]] = {}
-    for path in root.rglob("*"):
-        if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
-            by_folder.setdefault(path.parent, []).append(path)
+    for folder, _, names in os.walk(root, followlinks=True):  # archives often link patient folders in
+        images = [Path(folder) / name for name in names if Path(name).suffix.lower() in IMAGE_SUFFIXES]
+        if images:
+            by_folder[Path(folder)] = images
     rows, problems = [], []
     for folder in sorted(by_folder, key=lambda f: _natural_key(str(f))):
         folder_rows, folder_problems = _slice_rows(folder, by_folder[folder])
