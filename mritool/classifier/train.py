@@ -9,11 +9,11 @@ from mritool.classifier.model import build_classifier
 from mritool.classifier.operating_point import choose_threshold, roc_curve, screening_metrics
 from mritool.classifier.predict import predict_probabilities
 from mritool.data.preprocessing import PreprocessConfig
-from mritool.training.card import data_fingerprint, write_card
-from mritool.training.dataset import classifier_training_dataset, evaluation_dataset, intensity_stats_per_slice
+from mritool.training.card import write_card
+from mritool.training.dataset import classifier_training_dataset, evaluation_dataset
 from mritool.training.fit import FitConfig, fit, prepare_session, resume_state
 from mritool.training.plots import plot_roc
-from mritool.training.slices import labelled_slices, split_for_training
+from mritool.training.slices import training_data
 
 
 def train_classifier(
@@ -23,15 +23,13 @@ def train_classifier(
 ) -> dict:
     """Train, pick the threshold reaching ``target_sensitivity`` on validation slices, write the card."""
     out_dir = Path(out_dir)
-    slices = labelled_slices(data_root)
-    split, train, validation = split_for_training(slices, out_dir, split_path, validation_fraction, fit_config.seed)
+    data = training_data(data_root, out_dir, preprocessing, split_path, validation_fraction, fit_config.seed)
+    train, validation = data.train, data.validation
     prepare_session(fit_config)
-    train_stats = intensity_stats_per_slice(train, preprocessing)
-    validation_stats = intensity_stats_per_slice(validation, preprocessing)
     train_ds = classifier_training_dataset(
-        train, train_stats, preprocessing, fit_config.batch_size, fit_config.seed, positive_fraction
+        train, data.train_stats, preprocessing, fit_config.batch_size, fit_config.seed, positive_fraction
     )
-    validation_ds = evaluation_dataset(validation, validation_stats, preprocessing, fit_config.batch_size, "label")
+    validation_ds = evaluation_dataset(validation, data.validation_stats, preprocessing, fit_config.batch_size, "label")
     model, initial_epoch = resume_state(out_dir, "classifier") if resume else (None, 0)
     if model is None:
         model = build_classifier(preprocessing.image_size, backbone_weights)
@@ -61,8 +59,7 @@ def train_classifier(
         "validation_metrics": metrics,
         "training": {**fit_config.to_dict(), "positive_fraction": positive_fraction,
                      "validation_fraction": validation_fraction, **training},
-        "data": {"root": str(data_root), "train": data_fingerprint(train),
-                 "validation": data_fingerprint(validation), "split_file": "split.json"},
+        "data": data.card_section(data_root),
         "reproduce": command,
     })
     write_card(out_dir, "classifier", card)

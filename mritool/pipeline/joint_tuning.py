@@ -7,7 +7,6 @@ classifier passes, so the best threshold and minimum lesion size differ. Validat
 import json
 from pathlib import Path
 
-import numpy as np
 
 from mritool.classifier.predict import load_classifier, predict_probabilities
 from mritool.io import write_text_atomic

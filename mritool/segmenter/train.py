@@ -12,10 +12,10 @@ from mritool.segmenter.model import build_resunet
 from mritool.segmenter.predict import predict_probability_maps
 from mritool.segmenter.scoring import postprocess_by_patient, read_truth, score_masks, summarise
 from mritool.segmenter.tuning import tune_postprocessing
-from mritool.training.card import data_fingerprint, write_card
-from mritool.training.dataset import evaluation_dataset, intensity_stats_per_slice, segmenter_training_dataset
+from mritool.training.card import write_card
+from mritool.training.dataset import evaluation_dataset, segmenter_training_dataset
 from mritool.training.fit import FitConfig, fit, prepare_session, resume_state
-from mritool.training.slices import labelled_slices, split_for_training
+from mritool.training.slices import training_data
 
 
 def train_segmenter(
@@ -26,13 +26,11 @@ def train_segmenter(
 ) -> dict:
     """Train on tumor slices (plus ``negative_fraction`` empty ones), tune post-processing, write the card."""
     out_dir = Path(out_dir)
-    slices = labelled_slices(data_root)
-    split, train, validation = split_for_training(slices, out_dir, split_path, validation_fraction, fit_config.seed)
+    data = training_data(data_root, out_dir, preprocessing, split_path, validation_fraction, fit_config.seed)
+    train, validation, validation_stats = data.train, data.validation, data.validation_stats
     prepare_session(fit_config)
-    train_stats = intensity_stats_per_slice(train, preprocessing)
-    validation_stats = intensity_stats_per_slice(validation, preprocessing)
     train_ds = segmenter_training_dataset(
-        train, train_stats, preprocessing, fit_config.batch_size, fit_config.seed, negative_fraction
+        train, data.train_stats, preprocessing, fit_config.batch_size, fit_config.seed, negative_fraction
     )
     positives = validation["has_tumor"].astype(bool).to_numpy()
     validation_ds = evaluation_dataset(
@@ -67,8 +65,7 @@ def train_segmenter(
         "validation_metrics": {**summarise(per_slice, per_patient), "scope": "all validation slices, no classifier in front"},
         "training": {**fit_config.to_dict(), "negative_fraction": negative_fraction,
                      "validation_fraction": validation_fraction, **training},
-        "data": {"root": str(data_root), "train": data_fingerprint(train),
-                 "validation": data_fingerprint(validation), "split_file": "split.json"},
+        "data": data.card_section(data_root),
         "reproduce": command,
     })
     write_card(out_dir, "segmenter", card)
