@@ -1,0 +1,3 @@
+from mritool.cli import main
+
+main(prog_name="mritool")
