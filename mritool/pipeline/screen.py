@@ -2,7 +2,7 @@
 
 Patient by patient, in fixed-size batches: a first pass reads the slices and accumulates the
 volume's intensity statistics, the second preprocesses, classifies and segments. Memory is bounded
-by one patient (its read slices up to CACHE_SLICES, and its uint8 masks), not by the number of slices.
+by two patients (read slices up to CACHE_SLICES each, and uint8 masks), not by the number of slices.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -110,11 +110,16 @@ def screen_slices(slices: pd.DataFrame, stages: Stages, out_dir, batch_size: int
     postprocessing = stages.postprocessing
     empty = np.zeros((segmenter_config.image_size,) * 2, np.uint8)
     records: dict[int, dict] = {}
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        for _, rows in slices.groupby("patient_id", sort=False).indices.items():
-            rows = [int(slices.index[r]) for r in rows]
+    patients = [[int(slices.index[r]) for r in rows] for rows in slices.groupby("patient_id", sort=False).indices.values()]
+    with ThreadPoolExecutor(max_workers=4) as pool, ThreadPoolExecutor(max_workers=1) as reader:
+        # The next patient's first pass runs while the models work on this one (decoding, resizing
+        # and inference all release the GIL); "read+preprocess" counts only the time spent waiting.
+        upcoming = reader.submit(_first_pass, slices, patients[0], sizes, batch_size, pool) if patients else None
+        for number, rows in enumerate(patients):
             with timings.measure("read+preprocess"):
-                classifier_stats, segmenter_stats, cache = _first_pass(slices, rows, sizes, batch_size, pool)
+                classifier_stats, segmenter_stats, cache = upcoming.result()
+            if number + 1 < len(patients):
+                upcoming = reader.submit(_first_pass, slices, patients[number + 1], sizes, batch_size, pool)
             masks, shapes, probabilities = {}, {}, {}
             for start in range(0, len(rows), batch_size):
                 with timings.measure("read+preprocess"):
