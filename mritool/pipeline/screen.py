@@ -99,16 +99,54 @@ def _slice_record(slices, row, probability, threshold, mask, shape, masks_dir) -
     return record
 
 
+def _screen_patient(slices, rows, first_pass, stages: Stages, batch_size, pool, timings, progress, masks_dir) -> dict:
+    """Records of one patient's slices: classify all, segment the screened positives, post-process, write."""
+    classifier_stats, segmenter_stats, cache = first_pass
+    classifier_config, segmenter_config = stages.classifier_preprocessing, stages.segmenter_preprocessing
+    sizes = (classifier_config.image_size, segmenter_config.image_size)
+    empty = np.zeros((segmenter_config.image_size,) * 2, np.uint8)
+    records, masks, shapes, probabilities = {}, {}, {}, {}
+    for start in range(0, len(rows), batch_size):
+        with timings.measure("read+preprocess"):
+            chunk = rows[start:start + batch_size]
+            prepared = [cache[r] for r in chunk] if cache else _prepare_rows(slices, chunk, sizes, pool)
+            ok = [item for item in prepared if item.error is None]
+            records.update({item.row: {"status": "error", "error": item.error} for item in prepared if item.error})
+            shapes.update({item.row: item.shape for item in ok})
+            if ok:
+                batch = np.stack([preprocess(item.classifier_input, classifier_stats, classifier_config) for item in ok])
+        if ok:
+            with timings.measure("classifier"):
+                scores = np.asarray(stages.classify(batch), np.float32)[:, 0]
+            probabilities.update(zip((item.row for item in ok), scores.tolist()))
+            masks.update({item.row: empty for item in ok})
+            positive = [item for item, score in zip(ok, scores) if score >= stages.threshold]
+            if positive:
+                with timings.measure("read+preprocess"):
+                    batch = np.stack([preprocess(item.segmenter_input, segmenter_stats, segmenter_config) for item in positive])
+                with timings.measure("segmenter"):
+                    maps = np.asarray(stages.segment(batch), np.float32)[..., 0]
+                with timings.measure("postprocess"):
+                    masks.update(zip((item.row for item in positive), clean_slices(maps, stages.postprocessing)))
+        if progress:
+            progress(len(prepared))
+    ordered = sorted(masks)
+    with timings.measure("postprocess"):
+        if stages.postprocessing.largest_component_per_volume and ordered:
+            masks.update(zip(ordered, keep_largest_component(np.stack([masks[r] for r in ordered]))))
+    with timings.measure("writing"):
+        for row in ordered:
+            records[row] = _slice_record(slices, row, probabilities[row], stages.threshold, masks[row], shapes[row], masks_dir)
+    return records
+
+
 def screen_slices(slices: pd.DataFrame, stages: Stages, out_dir, batch_size: int = 32, progress=None,
                   timings: StageTimings | None = None) -> list[dict]:
     """One record per row of ``slices`` (index order), errors included; predicted masks go to OUT/masks."""
     timings = timings or StageTimings()
     masks_dir = Path(out_dir) / "masks"
     masks_dir.mkdir(parents=True, exist_ok=True)
-    classifier_config, segmenter_config = stages.classifier_preprocessing, stages.segmenter_preprocessing
-    sizes = (classifier_config.image_size, segmenter_config.image_size)
-    postprocessing = stages.postprocessing
-    empty = np.zeros((segmenter_config.image_size,) * 2, np.uint8)
+    sizes = (stages.classifier_preprocessing.image_size, stages.segmenter_preprocessing.image_size)
     records: dict[int, dict] = {}
     patients = [[int(slices.index[r]) for r in rows] for rows in slices.groupby("patient_id", sort=False).indices.values()]
     with ThreadPoolExecutor(max_workers=4) as pool, ThreadPoolExecutor(max_workers=1) as reader:
@@ -117,40 +155,8 @@ def screen_slices(slices: pd.DataFrame, stages: Stages, out_dir, batch_size: int
         upcoming = reader.submit(_first_pass, slices, patients[0], sizes, batch_size, pool) if patients else None
         for number, rows in enumerate(patients):
             with timings.measure("read+preprocess"):
-                classifier_stats, segmenter_stats, cache = upcoming.result()
+                first_pass = upcoming.result()
             if number + 1 < len(patients):
                 upcoming = reader.submit(_first_pass, slices, patients[number + 1], sizes, batch_size, pool)
-            masks, shapes, probabilities = {}, {}, {}
-            for start in range(0, len(rows), batch_size):
-                with timings.measure("read+preprocess"):
-                    chunk = rows[start:start + batch_size]
-                    prepared = [cache[r] for r in chunk] if cache else _prepare_rows(slices, chunk, sizes, pool)
-                    ok = [item for item in prepared if item.error is None]
-                    records.update({item.row: {"status": "error", "error": item.error} for item in prepared if item.error})
-                    shapes.update({item.row: item.shape for item in ok})
-                    if ok:
-                        batch = np.stack([preprocess(item.classifier_input, classifier_stats, classifier_config) for item in ok])
-                if ok:
-                    with timings.measure("classifier"):
-                        scores = np.asarray(stages.classify(batch), np.float32)[:, 0]
-                    probabilities.update(zip((item.row for item in ok), scores.tolist()))
-                    masks.update({item.row: empty for item in ok})
-                    positive = [item for item, score in zip(ok, scores) if score >= stages.threshold]
-                    if positive:
-                        with timings.measure("read+preprocess"):
-                            batch = np.stack([preprocess(item.segmenter_input, segmenter_stats, segmenter_config) for item in positive])
-                        with timings.measure("segmenter"):
-                            maps = np.asarray(stages.segment(batch), np.float32)[..., 0]
-                        with timings.measure("postprocess"):
-                            masks.update(zip((item.row for item in positive), clean_slices(maps, postprocessing)))
-                if progress:
-                    progress(len(prepared))
-            ordered = sorted(masks)
-            with timings.measure("postprocess"):
-                if postprocessing.largest_component_per_volume and ordered:
-                    masks.update(zip(ordered, keep_largest_component(np.stack([masks[r] for r in ordered]))))
-            with timings.measure("writing"):
-                for row in ordered:
-                    records[row] = _slice_record(slices, row, probabilities[row], stages.threshold, masks[row],
-                                                 shapes[row], masks_dir)
+            records.update(_screen_patient(slices, rows, first_pass, stages, batch_size, pool, timings, progress, masks_dir))
     return [records[int(row)] for row in slices.index]
