@@ -23,16 +23,19 @@ class _Model:
     stop_training = False
 
 
+def _pretend_epoch(budget, epoch, seconds):
+    """An epoch of ``seconds`` without waiting: shift the clocks the callback reads."""
+    budget.on_epoch_begin(epoch)
+    budget.started -= seconds
+    budget.epoch_started -= seconds
+    budget.on_epoch_end(epoch)
+
+
 def test_time_budget_stops_before_an_epoch_that_would_overrun():
     budget = TimeBudget(minutes=1)
     budget.set_model(_Model())
-    budget.started -= 30  # 30 s spent before the first epoch
-    budget.on_epoch_begin(0)
-    budget.epoch_started -= 5  # a 5 s epoch ends at 35 s: another fits in the minute
-    budget.on_epoch_end(0)
+    budget.started -= 30  # 30 s of set-up before the first epoch
+    _pretend_epoch(budget, 0, 5)  # ends at 35 s; another 5 s epoch fits in the minute
     assert not budget.model.stop_training
-    budget.started -= 14
-    budget.on_epoch_begin(1)
-    budget.epoch_started -= 14  # a 14 s epoch ends at 49 s: the next would end at 63 s
-    budget.on_epoch_end(1)
+    _pretend_epoch(budget, 1, 14)  # ends at 49 s; the next would end at 63 s
     assert budget.model.stop_training and budget.stopped_early
