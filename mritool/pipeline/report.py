@@ -18,6 +18,7 @@ td:first-child, th:first-child { text-align: left; }
 section { margin-top: 2em; border-top: 1px solid #ddd; }
 img { max-width: 100%; display: block; margin: 0.5em 0; }
 .note { color: #666; font-size: 0.9em; }
+.scroll { overflow-x: auto; }
 """
 
 SORT_SCRIPT = """
@@ -60,10 +61,11 @@ def _relative(path: str, base: Path) -> str:
 def write_report(path, summary: dict, patients: pd.DataFrame, figures: pd.DataFrame) -> Path:
     path = Path(path)
     base = path.parent
-    items = "".join(f"<li>{html.escape(k)}: {html.escape(str(v))}</li>" for k, v in summary.items())
+    items = "".join(f"<li>{html.escape(k)}: {html.escape(f'{v:.3f}' if isinstance(v, float) else str(v))}</li>"
+                    for k, v in summary.items())
     sections = []
     for patient in patients["patient_id"]:
-        own = figures[figures["patient_id"] == patient]
+        own = figures[figures["patient_id"] == patient].sort_values("kind", kind="stable")  # contact sheet first
         images = "".join(
             f'<img loading="lazy" src="{html.escape(_relative(f, base))}" alt="{html.escape(patient)} {kind}">'
             for f, kind in zip(own["figure"], own["kind"])
@@ -77,7 +79,7 @@ def write_report(path, summary: dict, patients: pd.DataFrame, figures: pd.DataFr
 <p class="note">Research use only; not a medical device. Green: true mask; red: predicted mask.</p>
 <h2>Summary</h2><ul>{items}</ul>
 <h2>Patients</h2><p class="note">Click a column header to sort.</p>
-{_table(patients, "patients")}
+<div class="scroll">{_table(patients, "patients")}</div>
 {''.join(sections)}
 <script>{SORT_SCRIPT}</script>
 </body></html>
