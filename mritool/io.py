@@ -28,9 +28,5 @@ def write_text_atomic(path, text: str) -> None:
     _replace_atomic(Path(path), lambda stream: stream.write(text.encode()))
 
 
-def write_bytes_atomic(path, data: bytes) -> None:
-    _replace_atomic(Path(path), lambda stream: stream.write(data))
-
-
 def write_csv_atomic(path, table: pd.DataFrame) -> None:
     _replace_atomic(Path(path), lambda stream: table.to_csv(stream, index=False))
