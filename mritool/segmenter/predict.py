@@ -24,5 +24,7 @@ def card_postprocessing(card: dict) -> PostProcessConfig:
 def predict_probability_maps(model, card: dict, slices: pd.DataFrame, stats: np.ndarray, batch_size: int = 16) -> np.ndarray:
     """(n, H, W) float16 tumor probabilities; ``stats`` from ``intensity_stats_per_slice``."""
     config = card_preprocessing(card)
+    if not len(slices):
+        return np.zeros((0, config.image_size, config.image_size), np.float16)
     batches = image_dataset(slices, stats, config, batch_size)
-    return np.concatenate([model.predict_on_batch(batch)[..., 0].astype(np.float16) for batch in batches]) if len(slices) else np.zeros((0, config.image_size, config.image_size), np.float16)
+    return np.concatenate([model.predict_on_batch(batch)[..., 0].astype(np.float16) for batch in batches])

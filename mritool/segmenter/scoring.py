@@ -24,6 +24,14 @@ def postprocess_by_patient(slices, probabilities, config: PostProcessConfig) -> 
     return masks
 
 
+def patient_dice(slices: pd.DataFrame, truth: np.ndarray, predicted: np.ndarray) -> pd.DataFrame:
+    """Dice of each stacked patient volume."""
+    return pd.DataFrame(
+        [{"patient_id": patient, "slices": len(rows), "dice": dice_score(truth[rows], predicted[rows])}
+         for patient, rows in patient_rows(slices).items()]
+    )
+
+
 def score_masks(slices: pd.DataFrame, truth: np.ndarray, predicted: np.ndarray):
     """(per-slice table, per-patient table): Dice and IoU per slice, Dice of each stacked patient volume."""
     per_slice = slices[["patient_id", "slice_index"]].copy()
@@ -31,11 +39,7 @@ def score_masks(slices: pd.DataFrame, truth: np.ndarray, predicted: np.ndarray):
     per_slice["predicted_area_px"] = predicted.reshape(len(predicted), -1).sum(axis=1)
     per_slice["dice"] = [dice_score(t, p) for t, p in zip(truth, predicted)]
     per_slice["iou"] = [iou_score(t, p) for t, p in zip(truth, predicted)]
-    per_patient = pd.DataFrame(
-        [{"patient_id": patient, "slices": len(rows), "dice": dice_score(truth[rows], predicted[rows])}
-         for patient, rows in patient_rows(slices).items()]
-    )
-    return per_slice, per_patient
+    return per_slice, patient_dice(slices, truth, predicted)
 
 
 def summarise(per_slice: pd.DataFrame, per_patient: pd.DataFrame) -> dict:
