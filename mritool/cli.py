@@ -159,6 +159,8 @@ def train():
 @click.option("--positive-fraction", default=0.5, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
               help="Share of tumor slices in each training batch.")
 @click.option("--backbone-weights", type=click.Path(dir_okay=False), help="Local ResNet50 no-top weights file.")
+@click.option("--slice-context/--no-slice-context", default=True, show_default=True,
+              help="Screen on scores averaged with the neighbouring slices' (kernel 1/4, 1/2, 1/4).")
 def train_classifier_command(**kwargs):
     """Train the ResNet50 screening classifier and choose its threshold.
 
@@ -170,12 +172,39 @@ def train_classifier_command(**kwargs):
 
     fit_config, preprocessing = _configs(kwargs)
     card = train_classifier(fit_config=fit_config, preprocessing=preprocessing, command=_command_line(), **kwargs)
-    metrics = card["validation_metrics"]
-    click.echo(
-        f"validation: AUC {metrics['roc_auc']:.3f}, sensitivity {metrics['sensitivity']:.3f}, "
-        f"specificity {metrics['specificity']:.3f} at threshold {metrics['threshold']:.4f}"
-    )
+    _echo_screening(card["validation_metrics"])
     click.echo(f"model: {kwargs['out_dir']}/classifier.keras (card classifier.json)")
+
+
+@main.command("operating-point")
+@click.option("--data", "data_root", required=True, type=click.Path(), help="Labelled kaggle_3m-layout root.")
+@click.option("--models", "--model", "model_dir", required=True, type=click.Path(file_okay=False),
+              help="Model folder holding classifier.keras, its card and split.json.")
+@click.option("--target-sensitivity", default=0.97, show_default=True, type=click.FloatRange(0, 1, min_open=True))
+@click.option("--slice-context/--no-slice-context", default=True, show_default=True,
+              help="Screen on scores averaged with the neighbouring slices' (kernel 1/4, 1/2, 1/4).")
+def operating_point_command(**kwargs):
+    """Choose a trained classifier's threshold again on its validation patients, without retraining.
+
+    Rewrites classifier.json; re-run `evaluate pipeline` afterwards (and `train all` re-tunes the
+    segmenter's post-processing behind it).
+
+    \b
+    Example:
+      mritool operating-point --data ../shared/data/lgg/kaggle_3m --models models/ --target-sensitivity 0.97
+    """
+    from mritool.classifier.threshold import refit_operating_point
+
+    card = refit_operating_point(command=_command_line(), **kwargs)
+    _echo_screening(card["validation_metrics"])
+
+
+def _echo_screening(metrics: dict) -> None:
+    click.echo(
+        f"validation: AUC {metrics['roc_auc']:.3f} (single slices {metrics['slice_roc_auc']:.3f}), "
+        f"sensitivity {metrics['sensitivity']:.3f}, specificity {metrics['specificity']:.3f} "
+        f"at threshold {metrics['threshold']:.4f}"
+    )
 
 
 @train.command("segmenter")

@@ -7,7 +7,7 @@ from mritool.cli import main
 
 COMMANDS = [[], ["synth"], ["index"], ["split"], ["train"], ["train", "classifier"], ["train", "segmenter"], ["train", "all"],
             ["evaluate"], ["evaluate", "classifier"], ["evaluate", "segmenter"], ["evaluate", "pipeline"],
-            ["screen"], ["qa"], ["demo"]]
+            ["operating-point"], ["screen"], ["qa"], ["demo"]]
 
 
 @pytest.fixture

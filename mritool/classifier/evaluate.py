@@ -3,8 +3,8 @@
 import json
 from pathlib import Path
 
-from mritool.classifier.operating_point import roc_curve, screening_metrics
-from mritool.classifier.predict import load_classifier, predict_probabilities
+from mritool.classifier.operating_point import roc_auc, roc_curve, screening_metrics
+from mritool.classifier.predict import load_classifier, predict_probabilities, screening_scores
 from mritool.io import write_csv_atomic, write_text_atomic
 from mritool.training.plots import plot_roc
 from mritool.training.slices import evaluation_subset, labelled_slices
@@ -17,12 +17,15 @@ def evaluate_classifier(data_root, model_dir, out_dir=None, split_path=None, sub
     out_dir = Path(out_dir or Path(model_dir) / "evaluation")
     out_dir.mkdir(parents=True, exist_ok=True)
     labels = slices["has_tumor"].astype(bool).to_numpy()
-    scores = predict_probabilities(model, card, slices)
+    probabilities = predict_probabilities(model, card, slices)
+    scores = screening_scores(probabilities, card, slices)
     metrics = screening_metrics(labels, scores, card["threshold"] if threshold is None else threshold)
+    metrics["slice_roc_auc"] = roc_auc(labels, probabilities)
     metrics.update({"subset": subset, "patients": int(slices["patient_id"].nunique())})
     fpr, tpr, _ = roc_curve(labels, scores)
     plot_roc(fpr, tpr, metrics["roc_auc"], metrics, out_dir / "classifier_roc.png")
     write_csv_atomic(out_dir / "classifier_scores.csv",
-                     slices[["patient_id", "slice_index", "has_tumor"]].assign(tumor_probability=scores))
+                     slices[["patient_id", "slice_index", "has_tumor"]].assign(
+                         tumor_probability=probabilities, screening_score=scores))
     write_text_atomic(out_dir / "classifier_metrics.json", json.dumps(metrics, indent=2) + "\n")
     return metrics

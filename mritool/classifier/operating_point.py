@@ -32,7 +32,12 @@ def roc_curve(labels: np.ndarray, scores: np.ndarray):
 
 
 def choose_threshold(labels: np.ndarray, scores: np.ndarray, target_sensitivity: float = 0.97) -> float:
-    """The highest threshold whose sensitivity (score >= threshold counts positive) reaches the target."""
+    """A threshold whose sensitivity (score >= threshold counts positive) reaches the target, as high as possible.
+
+    It sits halfway between the last positive score it must keep and the next lower score, not on
+    that positive: another runtime or precision shifts scores slightly, and a threshold exactly on a
+    score would flip that slice.
+    """
     labels, scores = np.asarray(labels, bool), np.asarray(scores, float)
     if not 0 < target_sensitivity <= 1:
         raise MritoolError(f"target sensitivity must be in (0, 1], not {target_sensitivity}")
@@ -40,7 +45,9 @@ def choose_threshold(labels: np.ndarray, scores: np.ndarray, target_sensitivity:
         raise MritoolError("cannot choose a threshold without positive slices")
     positive_scores = np.sort(scores[labels])[::-1]
     needed = int(np.ceil(target_sensitivity * len(positive_scores)))
-    return float(positive_scores[needed - 1])
+    kept = positive_scores[needed - 1]
+    below = scores[scores < kept]
+    return float((kept + below.max()) / 2) if below.size else float(kept)
 
 
 def screening_metrics(labels: np.ndarray, scores: np.ndarray, threshold: float) -> dict:

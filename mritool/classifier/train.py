@@ -6,20 +6,19 @@ from pathlib import Path
 import keras
 
 from mritool.classifier.model import build_classifier
-from mritool.classifier.operating_point import choose_threshold, roc_curve, screening_metrics
-from mritool.classifier.predict import predict_probabilities
+from mritool.classifier.threshold import operating_point
 from mritool.data.preprocessing import PreprocessConfig
 from mritool.training.card import write_card
 from mritool.training.dataset import classifier_training_dataset, evaluation_dataset
 from mritool.training.fit import FitConfig, fit, prepare_session, resume_state
-from mritool.training.plots import plot_roc
 from mritool.training.slices import training_data
 
 
 def train_classifier(
     data_root, out_dir, fit_config: FitConfig = FitConfig(), preprocessing: PreprocessConfig = PreprocessConfig(),
     split_path=None, validation_fraction: float = 0.2, target_sensitivity: float = 0.97,
-    positive_fraction: float = 0.5, backbone_weights=None, resume: bool = False, command: str | None = None,
+    positive_fraction: float = 0.5, backbone_weights=None, slice_context: bool = True, resume: bool = False,
+    command: str | None = None,
 ) -> dict:
     """Train, pick the threshold reaching ``target_sensitivity`` on validation slices, write the card."""
     out_dir = Path(out_dir)
@@ -47,16 +46,8 @@ def train_classifier(
         "model": {"architecture": "resnet50", "image_size": preprocessing.image_size,
                   "backbone_weights": str(backbone_weights) if backbone_weights else None},
     }
-    labels = validation["has_tumor"].astype(bool).to_numpy()
-    scores = predict_probabilities(best, card, validation, fit_config.batch_size)
-    threshold = choose_threshold(labels, scores, target_sensitivity)
-    metrics = screening_metrics(labels, scores, threshold)
-    fpr, tpr, _ = roc_curve(labels, scores)
-    plot_roc(fpr, tpr, metrics["roc_auc"], metrics, out_dir / "classifier_roc.png")
+    card.update(operating_point(best, card, validation, out_dir, target_sensitivity, slice_context, fit_config.batch_size))
     card.update({
-        "threshold": threshold,
-        "target_sensitivity": target_sensitivity,
-        "validation_metrics": metrics,
         "training": {**fit_config.to_dict(), "positive_fraction": positive_fraction,
                      "validation_fraction": validation_fraction, **training},
         "data": data.card_section(data_root),

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 SLICE_COLUMNS = [
-    "patient_id", "slice_index", "image_path", "mask_path", "tumor_probability", "screened_positive",
+    "patient_id", "slice_index", "image_path", "mask_path", "tumor_probability", "screening_score", "screened_positive",
     "predicted_tumor", "predicted_area_px", "predicted_mask_path", "true_tumor", "true_area_px",
     "overlap_px", "dice", "status", "error",
 ]

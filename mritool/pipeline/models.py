@@ -2,11 +2,11 @@
 
 from dataclasses import dataclass
 from pathlib import Path
-
 from typing import Callable
 
 import numpy as np
 
+from mritool.classifier.slice_context import context_weights
 from mritool.errors import MritoolError
 from mritool.pipeline.inference import make_predictor
 from mritool.segmenter.postprocess import PostProcessConfig
@@ -25,6 +25,10 @@ class Stages:
     @property
     def threshold(self) -> float:
         return float(self.classifier_card["threshold"])
+
+    @property
+    def slice_context(self) -> tuple[float, ...]:
+        return context_weights(self.classifier_card)
 
     @property
     def classifier_preprocessing(self):

@@ -1,7 +1,8 @@
 """Screen a table of slices: classify all, segment the screened positives, post-process, write masks.
 
 Patient by patient, in fixed-size batches: a first pass reads the slices and accumulates the
-volume's intensity statistics, the second preprocesses, classifies and segments. Memory is bounded
+volume's intensity statistics, the second preprocesses and classifies every slice, the third
+segments the slices screened positive with their neighbours' context. Memory is bounded
 by two patients (read slices up to CACHE_SLICES each, and uint8 masks), not by the number of slices.
 """
 
@@ -13,6 +14,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
+from mritool.classifier.slice_context import smooth_volume
 from mritool.data.preprocessing import IntensityStats, preprocess
 from mritool.data.reader import as_model_input, decode
 from mritool.errors import MritoolError
@@ -72,12 +74,13 @@ def _truth(mask_path, shape) -> np.ndarray | None:
     return mask
 
 
-def _slice_record(slices, row, probability, threshold, mask, shape, masks_dir) -> dict:
+def _slice_record(slices, row, probability, score, threshold, mask, shape, masks_dir) -> dict:
     """One output row for a decoded slice; ``mask`` at model size, written back at the slice's size."""
     predicted = cv2.resize(mask, shape[::-1], interpolation=cv2.INTER_NEAREST).astype(bool)
     record = {
         "tumor_probability": probability,
-        "screened_positive": probability >= threshold,
+        "screening_score": score,
+        "screened_positive": score >= threshold,
         "predicted_tumor": bool(predicted.any()),
         "predicted_area_px": int(predicted.sum()),
         "status": "ok",
@@ -99,17 +102,23 @@ def _slice_record(slices, row, probability, threshold, mask, shape, masks_dir) -
     return record
 
 
+def _batches(rows, batch_size, cache, slices, sizes, pool):
+    """Prepared slices in batches: from the first pass's cache, else read again."""
+    for start in range(0, len(rows), batch_size):
+        chunk = rows[start:start + batch_size]
+        yield [cache[r] for r in chunk] if cache else _prepare_rows(slices, chunk, sizes, pool)
+
+
 def _screen_patient(slices, rows, first_pass, stages: Stages, batch_size, pool, timings, progress, masks_dir) -> dict:
-    """Records of one patient's slices: classify all, segment the screened positives, post-process, write."""
+    """Records of one patient's slices: classify all, add slice context, segment the screened positives in
+    full batches, post-process the volume, write the masks."""
     classifier_stats, segmenter_stats, cache = first_pass
     classifier_config, segmenter_config = stages.classifier_preprocessing, stages.segmenter_preprocessing
     sizes = (classifier_config.image_size, segmenter_config.image_size)
-    empty = np.zeros((segmenter_config.image_size,) * 2, np.uint8)
-    records, masks, shapes, probabilities = {}, {}, {}, {}
-    for start in range(0, len(rows), batch_size):
+    rows = sorted(rows, key=lambda r: slices.at[r, "slice_index"])
+    records, shapes, probabilities = {}, {}, {}
+    for prepared in _batches(rows, batch_size, cache, slices, sizes, pool):
         with timings.measure("read+preprocess"):
-            chunk = rows[start:start + batch_size]
-            prepared = [cache[r] for r in chunk] if cache else _prepare_rows(slices, chunk, sizes, pool)
             ok = [item for item in prepared if item.error is None]
             records.update({item.row: {"status": "error", "error": item.error} for item in prepared if item.error})
             shapes.update({item.row: item.shape for item in ok})
@@ -119,24 +128,33 @@ def _screen_patient(slices, rows, first_pass, stages: Stages, batch_size, pool, 
             with timings.measure("classifier"):
                 scores = np.asarray(stages.classify(batch), np.float32)[:, 0]
             probabilities.update(zip((item.row for item in ok), scores.tolist()))
-            masks.update({item.row: empty for item in ok})
-            positive = [item for item, score in zip(ok, scores) if score >= stages.threshold]
-            if positive:
-                with timings.measure("read+preprocess"):
-                    batch = np.stack([preprocess(item.segmenter_input, segmenter_stats, segmenter_config) for item in positive])
-                with timings.measure("segmenter"):
-                    maps = np.asarray(stages.segment(batch), np.float32)[..., 0]
-                with timings.measure("postprocess"):
-                    masks.update(zip((item.row for item in positive), clean_slices(maps, stages.postprocessing)))
-        if progress:
-            progress(len(prepared))
-    ordered = sorted(masks)
+    ordered = [row for row in rows if row in probabilities]
+    scores = dict(zip(ordered, smooth_volume([probabilities[r] for r in ordered], stages.slice_context).tolist()))
+    positive = [row for row in ordered if scores[row] >= stages.threshold]
+    masks = {row: np.zeros((segmenter_config.image_size,) * 2, np.uint8) for row in ordered}
+    for prepared in _batches(positive, batch_size, cache, slices, sizes, pool):
+        with timings.measure("read+preprocess"):
+            ok = [item for item in prepared if item.error is None]
+            for item in prepared:
+                if item.error:  # the file changed since the classifier read it
+                    records[item.row] = {"status": "error", "error": item.error}
+                    del masks[item.row]
+            batch = np.stack([preprocess(item.segmenter_input, segmenter_stats, segmenter_config) for item in ok]) if ok else None
+        if ok:
+            with timings.measure("segmenter"):
+                maps = np.asarray(stages.segment(batch), np.float32)[..., 0]
+            with timings.measure("postprocess"):
+                masks.update(zip((item.row for item in ok), clean_slices(maps, stages.postprocessing)))
+    ordered = [row for row in ordered if row in masks]
     with timings.measure("postprocess"):
         if stages.postprocessing.largest_component_per_volume and ordered:
             masks.update(zip(ordered, keep_largest_component(np.stack([masks[r] for r in ordered]))))
     with timings.measure("writing"):
         for row in ordered:
-            records[row] = _slice_record(slices, row, probabilities[row], stages.threshold, masks[row], shapes[row], masks_dir)
+            records[row] = _slice_record(slices, row, probabilities[row], scores[row], stages.threshold, masks[row],
+                                         shapes[row], masks_dir)
+    if progress:
+        progress(len(rows))
     return records
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import tifffile
 
+from mritool.classifier.slice_context import smooth_by_patient
 from mritool.errors import MritoolError
 from mritool.pipeline.models import load_stages
 from mritool.pipeline.run import reexport_figures, screen
@@ -50,6 +51,15 @@ def test_every_input_appears_once_and_bad_files_become_error_rows(screened, mess
     assert ok["tumor_probability"].between(0, 1).all()
     for name in ("gray16_4.png", "big_5.jpg", "rgba_6.png"):
         assert ok["image_path"].str.endswith(name).any()
+
+
+def test_segmenter_sees_only_slices_screened_on_their_volume_context(screened, tiny_models):
+    ok = screened.slices[screened.slices["status"] == "ok"]
+    stages = load_stages(tiny_models)
+    expected = smooth_by_patient(ok["tumor_probability"].to_numpy(), ok, stages.slice_context)
+    assert ok["screening_score"].to_numpy() == pytest.approx(expected, abs=1e-6)
+    assert (ok["screened_positive"] == (ok["screening_score"] >= stages.threshold)).all()
+    assert not (ok["predicted_tumor"] & ~ok["screened_positive"]).any()
 
 
 def test_outputs_on_disk(screened, messy_scans):
