@@ -172,39 +172,13 @@ def train_classifier_command(**kwargs):
 
     fit_config, preprocessing = _configs(kwargs)
     card = train_classifier(fit_config=fit_config, preprocessing=preprocessing, command=_command_line(), **kwargs)
-    _echo_screening(card["validation_metrics"])
-    click.echo(f"model: {kwargs['out_dir']}/classifier.keras (card classifier.json)")
-
-
-@main.command("operating-point")
-@click.option("--data", "data_root", required=True, type=click.Path(), help="Labelled kaggle_3m-layout root.")
-@click.option("--models", "--model", "model_dir", required=True, type=click.Path(file_okay=False),
-              help="Model folder holding classifier.keras, its card and split.json.")
-@click.option("--target-sensitivity", default=0.97, show_default=True, type=click.FloatRange(0, 1, min_open=True))
-@click.option("--slice-context/--no-slice-context", default=True, show_default=True,
-              help="Screen on scores averaged with the neighbouring slices' (kernel 1/4, 1/2, 1/4).")
-def operating_point_command(**kwargs):
-    """Choose a trained classifier's threshold again on its validation patients, without retraining.
-
-    Rewrites classifier.json; re-run `evaluate pipeline` afterwards (and `train all` re-tunes the
-    segmenter's post-processing behind it).
-
-    \b
-    Example:
-      mritool operating-point --data ../shared/data/lgg/kaggle_3m --models models/ --target-sensitivity 0.97
-    """
-    from mritool.classifier.threshold import refit_operating_point
-
-    card = refit_operating_point(command=_command_line(), **kwargs)
-    _echo_screening(card["validation_metrics"])
-
-
-def _echo_screening(metrics: dict) -> None:
+    metrics = card["validation_metrics"]
     click.echo(
         f"validation: AUC {metrics['roc_auc']:.3f} (single slices {metrics['slice_roc_auc']:.3f}), "
         f"sensitivity {metrics['sensitivity']:.3f}, specificity {metrics['specificity']:.3f} "
         f"at threshold {metrics['threshold']:.4f}"
     )
+    click.echo(f"model: {kwargs['out_dir']}/classifier.keras (card classifier.json)")
 
 
 @train.command("segmenter")
@@ -301,6 +275,27 @@ def evaluate_pipeline_command(**kwargs):
 def _progress_bar(total: int):
     bar = click.progressbar(length=total, label="screening", file=sys.stderr, show_pos=True)
     return bar, bar.update
+
+
+@main.command("tune")
+@click.option("--data", "data_root", required=True, type=click.Path(), help="Labelled kaggle_3m-layout root.")
+@click.option("--models", "--model", "models_dir", required=True, type=click.Path(file_okay=False),
+              help="Model folder with classifier.keras, its card and split.json (and optionally the segmenter).")
+@click.option("--target-sensitivity", default=0.97, show_default=True, type=click.FloatRange(0, 1, min_open=True))
+@click.option("--slice-context/--no-slice-context", default=True, show_default=True,
+              help="Screen on scores averaged with the neighbouring slices' (kernel 1/4, 1/2, 1/4).")
+def tune_command(**kwargs):
+    """Choose the classifier's threshold again and re-tune the segmenter's post-processing behind it.
+
+    Validation patients of the folder's split only; no retraining; rewrites the cards.
+
+    \b
+    Example:
+      mritool tune --data ../shared/data/lgg/kaggle_3m --models models/ --target-sensitivity 0.97
+    """
+    from mritool.pipeline.joint_tuning import tune_stages
+
+    _echo_metrics(tune_stages(command=_command_line(), **kwargs))
 
 
 @main.command("screen")

@@ -7,7 +7,7 @@ from mritool.cli import main
 
 COMMANDS = [[], ["synth"], ["index"], ["split"], ["train"], ["train", "classifier"], ["train", "segmenter"], ["train", "all"],
             ["evaluate"], ["evaluate", "classifier"], ["evaluate", "segmenter"], ["evaluate", "pipeline"],
-            ["operating-point"], ["screen"], ["qa"], ["demo"]]
+            ["tune"], ["screen"], ["qa"], ["demo"]]
 
 
 @pytest.fixture

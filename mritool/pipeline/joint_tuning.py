@@ -1,13 +1,14 @@
-"""Tune the segmenter's post-processing behind the classifier, as the two stages run in ``screen``.
+"""Tune the two stages together on validation patients only, as they run in ``screen``.
 
 The segmenter alone is tuned on every validation slice; in the pipeline it only sees the slices the
-classifier passes, so the best threshold and minimum lesion size differ. Validation patients only.
+classifier passes, so the best threshold and minimum lesion size differ.
 """
 
 import json
 from pathlib import Path
 
 from mritool.classifier.predict import load_classifier, predict_probabilities, screening_scores
+from mritool.classifier.threshold import refit_operating_point
 from mritool.io import write_text_atomic
 from mritool.segmenter.predict import load_segmenter, predict_probability_maps
 from mritool.segmenter.scoring import read_truth
@@ -40,3 +41,13 @@ def tune_behind_classifier(data_root, models_dir) -> dict:
     }
     write_text_atomic(card_path(models_dir, "segmenter"), json.dumps(segmenter_card, indent=2) + "\n")
     return segmenter_card["postprocessing_tuning"] | {"postprocessing": best.to_dict()}
+
+
+def tune_stages(data_root, models_dir, target_sensitivity: float = 0.97, slice_context: bool = True,
+                command: str | None = None) -> dict:
+    """The classifier's operating point, then (when the folder has a segmenter) post-processing behind it."""
+    card = refit_operating_point(data_root, models_dir, target_sensitivity, slice_context, command)
+    result = {f"classifier_{key}": value for key, value in card["validation_metrics"].items() if key != "confusion_matrix"}
+    if card_path(models_dir, "segmenter").is_file():
+        result |= {f"segmenter_{key}": value for key, value in tune_behind_classifier(data_root, models_dir).items()}
+    return result
