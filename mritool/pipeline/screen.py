@@ -8,6 +8,7 @@ by two patients (read slices up to CACHE_SLICES each, and uint8 masks), not by t
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import cv2
@@ -109,9 +110,10 @@ def _batches(rows, batch_size, cache, slices, sizes, pool):
         yield [cache[r] for r in chunk] if cache else _prepare_rows(slices, chunk, sizes, pool)
 
 
-def _screen_patient(slices, rows, first_pass, stages: Stages, batch_size, pool, timings, progress, masks_dir) -> dict:
-    """Records of one patient's slices: classify all, add slice context, segment the screened positives in
-    full batches, post-process the volume, write the masks."""
+def _screen_patient(slices, rows, first_pass, stages: Stages, batch_size, pool, timings, progress, masks_dir):
+    """One patient: classify every slice, add slice context, segment the screened positives in full
+    batches. Returns the error records and a function that finishes the patient (volume
+    post-processing, masks written, records)."""
     classifier_stats, segmenter_stats, cache = first_pass
     classifier_config, segmenter_config = stages.classifier_preprocessing, stages.segmenter_preprocessing
     sizes = (classifier_config.image_size, segmenter_config.image_size)
@@ -146,16 +148,20 @@ def _screen_patient(slices, rows, first_pass, stages: Stages, batch_size, pool, 
             with timings.measure("postprocess"):
                 masks.update(zip((item.row for item in ok), clean_slices(maps, stages.postprocessing)))
     ordered = [row for row in ordered if row in masks]
-    with timings.measure("postprocess"):
-        if stages.postprocessing.largest_component_per_volume and ordered:
-            masks.update(zip(ordered, keep_largest_component(np.stack([masks[r] for r in ordered]))))
-    with timings.measure("writing"):
-        for row in ordered:
-            records[row] = _slice_record(slices, row, probabilities[row], scores[row], stages.threshold, masks[row],
-                                         shapes[row], masks_dir)
     if progress:
         progress(len(rows))
-    return records
+    finish = partial(_finish_patient, slices, ordered, masks, probabilities, scores, shapes, stages, masks_dir, timings)
+    return records, finish
+
+
+def _finish_patient(slices, ordered, masks, probabilities, scores, shapes, stages, masks_dir, timings) -> dict:
+    """Volume post-processing and the written records; runs beside the next patient's inference."""
+    with timings.measure("postprocess (overlapped)"):
+        if stages.postprocessing.largest_component_per_volume and ordered:
+            masks.update(zip(ordered, keep_largest_component(np.stack([masks[r] for r in ordered]))))
+    with timings.measure("writing (overlapped)"):
+        return {row: _slice_record(slices, row, probabilities[row], scores[row], stages.threshold, masks[row],
+                                   shapes[row], masks_dir) for row in ordered}
 
 
 def screen_slices(slices: pd.DataFrame, stages: Stages, out_dir, batch_size: int = 32, progress=None,
@@ -167,14 +173,23 @@ def screen_slices(slices: pd.DataFrame, stages: Stages, out_dir, batch_size: int
     sizes = (stages.classifier_preprocessing.image_size, stages.segmenter_preprocessing.image_size)
     records: dict[int, dict] = {}
     patients = [[int(slices.index[r]) for r in rows] for rows in slices.groupby("patient_id", sort=False).indices.values()]
-    with ThreadPoolExecutor(max_workers=4) as pool, ThreadPoolExecutor(max_workers=1) as reader:
-        # The next patient's first pass runs while the models work on this one (decoding, resizing
-        # and inference all release the GIL); "read+preprocess" counts only the time spent waiting.
+    with (ThreadPoolExecutor(max_workers=4) as pool, ThreadPoolExecutor(max_workers=1) as reader,
+          ThreadPoolExecutor(max_workers=1) as writer):
+        # The next patient's first pass and the previous patient's writing run while the models work
+        # on this one (decoding, resizing, PNG encoding and inference all release the GIL);
+        # "read+preprocess" counts only the time spent waiting. At most one patient waits to be written.
         upcoming = reader.submit(_first_pass, slices, patients[0], sizes, batch_size, pool) if patients else None
+        written = None
         for number, rows in enumerate(patients):
             with timings.measure("read+preprocess"):
                 first_pass = upcoming.result()
             if number + 1 < len(patients):
                 upcoming = reader.submit(_first_pass, slices, patients[number + 1], sizes, batch_size, pool)
-            records.update(_screen_patient(slices, rows, first_pass, stages, batch_size, pool, timings, progress, masks_dir))
+            errors, finish = _screen_patient(slices, rows, first_pass, stages, batch_size, pool, timings, progress, masks_dir)
+            records.update(errors)
+            with timings.measure("writing"):
+                records.update(written.result() if written else {})
+            written = writer.submit(finish)
+        with timings.measure("writing"):
+            records.update(written.result() if written else {})
     return [records[int(row)] for row in slices.index]
