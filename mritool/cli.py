@@ -189,6 +189,8 @@ def train_classifier_command(**kwargs):
 @click.option("--depth", default=4, show_default=True, type=click.IntRange(1, 6))
 @click.option("--alpha", default=0.7, show_default=True, type=float, help="Tversky weight of false negatives.")
 @click.option("--gamma", default=0.75, show_default=True, type=float, help="Focal-Tversky exponent.")
+@click.option("--area-oversampling/--no-area-oversampling", default=False, show_default=True,
+              help="Draw tumor slices in proportion to tumor area (plus a 10% floor).")
 def train_segmenter_command(**kwargs):
     """Train the ResUNet segmenter (focal-Tversky loss) and tune its post-processing.
 

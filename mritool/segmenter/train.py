@@ -22,7 +22,7 @@ def train_segmenter(
     data_root, out_dir, fit_config: FitConfig = FitConfig(), preprocessing: PreprocessConfig = PreprocessConfig(),
     split_path=None, validation_fraction: float = 0.2, negative_fraction: float = 0.0,
     base_filters: int = 16, depth: int = 4, alpha: float = 0.7, gamma: float = 0.75,
-    resume: bool = False, command: str | None = None,
+    area_oversampling: bool = False, resume: bool = False, command: str | None = None,
 ) -> dict:
     """Train on tumor slices (plus ``negative_fraction`` empty ones), tune post-processing, write the card."""
     out_dir = Path(out_dir)
@@ -30,7 +30,8 @@ def train_segmenter(
     train, validation, validation_stats = data.train, data.validation, data.validation_stats
     prepare_session(fit_config)
     train_ds = segmenter_training_dataset(
-        train, data.train_stats, preprocessing, fit_config.batch_size, fit_config.seed, negative_fraction
+        train, data.train_stats, preprocessing, fit_config.batch_size, fit_config.seed, negative_fraction,
+        area_oversampling=area_oversampling,
     )
     positives = validation["has_tumor"].astype(bool).to_numpy()
     validation_ds = evaluation_dataset(
@@ -63,7 +64,7 @@ def train_segmenter(
     card.update({
         "postprocessing": postprocessing.to_dict(),
         "validation_metrics": {**summarise(per_slice, per_patient), "scope": "all validation slices, no classifier in front"},
-        "training": {**fit_config.to_dict(), "negative_fraction": negative_fraction,
+        "training": {**fit_config.to_dict(), "negative_fraction": negative_fraction, "area_oversampling": area_oversampling,
                      "validation_fraction": validation_fraction, **training},
         "data": data.card_section(data_root),
         "reproduce": command,

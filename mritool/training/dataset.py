@@ -11,6 +11,7 @@ import tensorflow as tf
 from mritool.data.preprocessing import IntensityStats, PreprocessConfig, preprocess
 from mritool.data.reader import read_image, read_mask
 from mritool.training.augment import augment_image, augment_pair
+from mritool.training.sampling import area_weighted_draws
 
 AUTOTUNE = tf.data.AUTOTUNE
 
@@ -73,11 +74,18 @@ def classifier_training_dataset(slices, stats, config, batch_size, seed, positiv
     return mixed.map(prepare, num_parallel_calls=AUTOTUNE).batch(batch_size).prefetch(AUTOTUNE)
 
 
-def segmenter_training_dataset(slices, stats, config, batch_size, seed, negative_fraction=0.0, augment=True):
-    """Infinite batches of (image, mask): tumor slices, plus ``negative_fraction`` of empty ones."""
+def segmenter_training_dataset(slices, stats, config, batch_size, seed, negative_fraction=0.0, augment=True,
+                               area_oversampling=False):
+    """Infinite batches of (image, mask): tumor slices (drawn by tumor area if asked), plus
+    ``negative_fraction`` of empty ones."""
     load = _loader(config, with_mask=True)
     source = _sources(slices, stats)
-    positives = source.filter(lambda p, m, s, y: y > 0.5).repeat().shuffle(512, seed=seed)
+    if area_oversampling:
+        tumor = np.flatnonzero(slices["has_tumor"].astype(bool).to_numpy())
+        drawn = tumor[area_weighted_draws(slices["tumor_area_px"].to_numpy()[tumor], seed)]
+        positives = _sources(slices.iloc[drawn], stats[drawn]).repeat()
+    else:
+        positives = source.filter(lambda p, m, s, y: y > 0.5).repeat().shuffle(512, seed=seed)
     if negative_fraction > 0:
         negatives = source.filter(lambda p, m, s, y: y <= 0.5).repeat().shuffle(512, seed=seed + 1)
         positives = tf.data.Dataset.sample_from_datasets(

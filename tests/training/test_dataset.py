@@ -43,6 +43,15 @@ def test_segmenter_batches_hold_tumor_masks(slices):
     assert (masks.numpy().reshape(8, -1).max(axis=1) == 1).all()  # positives only by default
 
 
+def test_area_oversampling_draws_tumor_slices_with_their_own_masks(slices):
+    config = PreprocessConfig(image_size=32)
+    stats = intensity_stats_per_slice(slices, config)
+    dataset = segmenter_training_dataset(slices, stats, config, batch_size=8, seed=0, area_oversampling=True)
+    for images, masks in dataset.take(3):
+        assert images.shape == (8, 32, 32, 3)
+        assert (masks.numpy().reshape(8, -1).max(axis=1) == 1).all()
+
+
 def test_evaluation_dataset_is_ordered_and_finite(slices):
     config = PreprocessConfig(image_size=32)
     stats = intensity_stats_per_slice(slices, config)
