@@ -125,7 +125,7 @@ def _screen_patient(slices, rows, first_pass, stages: Stages, batch_size, pool, 
             records.update({item.row: {"status": "error", "error": item.error} for item in prepared if item.error})
             shapes.update({item.row: item.shape for item in ok})
             if ok:
-                batch = np.stack([preprocess(item.classifier_input, classifier_stats, classifier_config) for item in ok])
+                batch = preprocess(np.stack([item.classifier_input for item in ok]), classifier_stats, classifier_config)
         if ok:
             with timings.measure("classifier"):
                 scores = np.asarray(stages.classify(batch), np.float32)[:, 0]
@@ -141,7 +141,7 @@ def _screen_patient(slices, rows, first_pass, stages: Stages, batch_size, pool, 
                 if item.error:  # the file changed since the classifier read it
                     records[item.row] = {"status": "error", "error": item.error}
                     del masks[item.row]
-            batch = np.stack([preprocess(item.segmenter_input, segmenter_stats, segmenter_config) for item in ok]) if ok else None
+            batch = preprocess(np.stack([item.segmenter_input for item in ok]), segmenter_stats, segmenter_config) if ok else None
         if ok:
             with timings.measure("segmenter"):
                 maps = np.asarray(stages.segment(batch), np.float32)[..., 0]

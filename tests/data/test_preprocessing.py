@@ -36,6 +36,15 @@ def test_preprocess_zscores_and_reorders_channels():
     assert out.dtype == np.float32
 
 
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 0, 1)])
+def test_a_stack_of_slices_preprocesses_as_each_slice_alone(order):
+    rng = np.random.default_rng(2)
+    stack = rng.uniform(0, 255, (5, 8, 8, 3)).astype(np.float32)
+    stats = intensity_stats(list(stack))
+    config = PreprocessConfig(image_size=16, channel_order=order)
+    np.testing.assert_array_equal(preprocess(stack, stats, config), np.stack([preprocess(s, stats, config) for s in stack]))
+
+
 def test_volume_normalisation_removes_a_global_intensity_scale():
     """16-bit scans of the same anatomy at another scale give the same model input."""
     rng = np.random.default_rng(1)
