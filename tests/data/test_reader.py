@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tifffile
 
-from mritool.data.reader import read_image, read_mask
+from mritool.data.reader import decode, read_image, read_mask
 from mritool.errors import MritoolError
 
 
@@ -22,6 +22,23 @@ def test_tiff_plain_and_deflate_read_identically(tmp_path, rgb, compression):
     image = read_image(path, 32)
     assert image.dtype == np.float32 and image.shape == (32, 32, 3)
     np.testing.assert_array_equal(image, rgb)
+
+
+@pytest.mark.parametrize("kind", ["gray16", "planar_rgb", "float_gray", "rgba"])
+def test_every_tiff_kind_decodes_as_tifffile_reads_it(tmp_path, rgb, kind):
+    pixels, options = {
+        "gray16": (rgb[..., 0].astype(np.uint16) * 257, {}),
+        "planar_rgb": (np.moveaxis(rgb, -1, 0).copy(), {"photometric": "rgb", "planarconfig": "separate"}),
+        "float_gray": (rgb[..., 1].astype(np.float32) / 7, {}),
+        "rgba": (np.dstack([rgb, np.full(rgb.shape[:2], 200, np.uint8)]), {"photometric": "rgb", "extrasamples": ["unassalpha"]}),
+    }[kind]
+    path = tmp_path / "slice.tif"
+    tifffile.imwrite(path, pixels, compression="zlib", **options)
+    expected = tifffile.imread(path)
+    decoded = decode(path)
+    if kind == "planar_rgb":
+        expected = np.moveaxis(expected, 0, -1)
+    np.testing.assert_array_equal(decoded, expected)
 
 
 @pytest.mark.parametrize("suffix", [".png", ".jpg"])
@@ -83,12 +100,13 @@ def test_unreadable_files_raise_a_clear_error_naming_the_file(tmp_path, content,
     assert name in str(error.value)
 
 
-def test_truncated_tiff_is_an_error(tmp_path, rgb):
+def test_truncated_tiff_is_an_error_and_decoders_stay_quiet(tmp_path, rgb, capfd):
     path = tmp_path / "cut.tif"
     tifffile.imwrite(path, rgb, compression="zlib")
     path.write_bytes(path.read_bytes()[:60])
     with pytest.raises(MritoolError, match="cut.tif"):
         read_image(path, 32)
+    assert capfd.readouterr().err == ""
 
 
 def test_missing_file_is_an_error(tmp_path):
