@@ -21,7 +21,7 @@ from mritool.data.reader import as_model_input, decode
 from mritool.errors import MritoolError
 from mritool.pipeline.models import Stages
 from mritool.pipeline.timings import StageTimings
-from mritool.segmenter.postprocess import clean_slices, keep_largest_component
+from mritool.segmenter.postprocess import binarise, clean_volume
 
 CACHE_SLICES = 256  # a patient up to this size is read once; a larger one is read again in pass two
 
@@ -145,8 +145,7 @@ def _screen_patient(slices, rows, first_pass, stages: Stages, batch_size, pool, 
         if ok:
             with timings.measure("segmenter"):
                 maps = np.asarray(stages.segment(batch), np.float32)[..., 0]
-            with timings.measure("postprocess"):
-                masks.update(zip((item.row for item in ok), clean_slices(maps, stages.postprocessing)))
+            masks.update(zip((item.row for item in ok), binarise(maps, stages.postprocessing)))
     ordered = [row for row in ordered if row in masks]
     if progress:
         progress(len(rows))
@@ -157,8 +156,8 @@ def _screen_patient(slices, rows, first_pass, stages: Stages, batch_size, pool, 
 def _finish_patient(slices, ordered, masks, probabilities, scores, shapes, stages, masks_dir, timings) -> dict:
     """Volume post-processing and the written records; runs beside the next patient's inference."""
     with timings.measure("postprocess (overlapped)"):
-        if stages.postprocessing.largest_component_per_volume and ordered:
-            masks.update(zip(ordered, keep_largest_component(np.stack([masks[r] for r in ordered]))))
+        if ordered:
+            masks.update(zip(ordered, clean_volume(np.stack([masks[r] for r in ordered]), stages.postprocessing)))
     with timings.measure("writing (overlapped)"):
         return {row: _slice_record(slices, row, probabilities[row], scores[row], stages.threshold, masks[row],
                                    shapes[row], masks_dir) for row in ordered}

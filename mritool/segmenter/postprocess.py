@@ -29,9 +29,12 @@ def remove_small_components(mask: np.ndarray, min_area_px: int) -> np.ndarray:
     return keep[labels].astype(np.uint8)
 
 
-def clean_slices(probabilities: np.ndarray, config: PostProcessConfig) -> np.ndarray:
-    """(n, H, W) probabilities to (n, H, W) uint8 masks, slice by slice."""
-    masks = (probabilities >= config.threshold).astype(np.uint8)
+def binarise(probabilities: np.ndarray, config: PostProcessConfig) -> np.ndarray:
+    return (probabilities >= config.threshold).astype(np.uint8)
+
+
+def clean_slices(masks: np.ndarray, config: PostProcessConfig) -> np.ndarray:
+    """(n, H, W) binary masks without their small components, slice by slice."""
     return np.stack([remove_small_components(mask, config.min_area_px) for mask in masks]) if len(masks) else masks
 
 
@@ -45,6 +48,11 @@ def keep_largest_component(volume: np.ndarray) -> np.ndarray:
     return (labels == sizes.argmax()).astype(np.uint8)
 
 
+def clean_volume(masks: np.ndarray, config: PostProcessConfig) -> np.ndarray:
+    """A patient's (slices, H, W) binary masks, in slice order, after the configured clean-up."""
+    masks = clean_slices(masks, config)
+    return keep_largest_component(masks) if config.largest_component_per_volume and len(masks) else masks
+
+
 def postprocess_volume(probabilities: np.ndarray, config: PostProcessConfig) -> np.ndarray:
-    masks = clean_slices(probabilities, config)
-    return keep_largest_component(masks) if config.largest_component_per_volume else masks
+    return clean_volume(binarise(probabilities, config), config)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from mritool.segmenter.postprocess import PostProcessConfig, clean_slices, keep_largest_component, postprocess_volume
+from mritool.segmenter.postprocess import PostProcessConfig, binarise, clean_slices, keep_largest_component, postprocess_volume
 
 
 def test_threshold_and_small_component_removal():
@@ -8,7 +8,8 @@ def test_threshold_and_small_component_removal():
     probabilities[0, 2:12, 2:12] = 0.9  # 100 px lesion
     probabilities[0, 20:22, 20:22] = 0.9  # 4 px speck
     probabilities[0, 25:30, 25:30] = 0.4  # below threshold
-    masks = clean_slices(probabilities, PostProcessConfig(threshold=0.5, min_area_px=10))
+    config = PostProcessConfig(threshold=0.5, min_area_px=10)
+    masks = clean_slices(binarise(probabilities, config), config)
     assert masks.dtype == np.uint8 and masks.sum() == 100
 
 
