@@ -159,7 +159,7 @@ def train():
 @click.option("--positive-fraction", default=0.5, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
               help="Share of tumor slices in each training batch.")
 @click.option("--backbone-weights", type=click.Path(dir_okay=False), help="Local ResNet50 no-top weights file.")
-@click.option("--slice-context/--no-slice-context", default=True, show_default=True,
+@click.option("--slice-context/--no-slice-context", default=False, show_default=True,
               help="Screen on scores averaged with the neighbouring slices' (kernel 1/4, 1/2, 1/4).")
 def train_classifier_command(**kwargs):
     """Train the ResNet50 screening classifier and choose its threshold.
@@ -284,7 +284,7 @@ def _progress_bar(total: int):
 @click.option("--models", "--model", "models_dir", required=True, type=click.Path(file_okay=False),
               help="Model folder with classifier.keras, its card and split.json (and optionally the segmenter).")
 @click.option("--target-sensitivity", default=0.97, show_default=True, type=click.FloatRange(0, 1, min_open=True))
-@click.option("--slice-context/--no-slice-context", default=True, show_default=True,
+@click.option("--slice-context/--no-slice-context", default=False, show_default=True,
               help="Screen on scores averaged with the neighbouring slices' (kernel 1/4, 1/2, 1/4).")
 def tune_command(**kwargs):
     """Choose the classifier's threshold again and re-tune the segmenter's post-processing behind it.

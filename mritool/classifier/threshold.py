@@ -13,7 +13,7 @@ from mritool.training.slices import evaluation_subset, labelled_slices
 
 
 def operating_point(model, card: dict, validation: pd.DataFrame, out_dir, target_sensitivity: float = 0.97,
-                    slice_context: bool = True, batch_size: int = 32) -> dict:
+                    slice_context: bool = False, batch_size: int = 32) -> dict:
     """Card fields for the threshold that reaches ``target_sensitivity``; writes OUT/classifier_roc.png."""
     card = {**card, "slice_context": list(DEFAULT_WEIGHTS if slice_context else NO_CONTEXT)}
     labels = validation["has_tumor"].astype(bool).to_numpy()
@@ -27,7 +27,7 @@ def operating_point(model, card: dict, validation: pd.DataFrame, out_dir, target
             "target_sensitivity": target_sensitivity, "validation_metrics": metrics}
 
 
-def refit_operating_point(data_root, model_dir, target_sensitivity: float = 0.97, slice_context: bool = True,
+def refit_operating_point(data_root, model_dir, target_sensitivity: float = 0.97, slice_context: bool = False,
                           command: str | None = None) -> dict:
     """Choose a trained classifier's operating point again (no retraining) and rewrite its card."""
     model, card = load_classifier(model_dir)

@@ -17,7 +17,7 @@ from mritool.training.slices import training_data
 def train_classifier(
     data_root, out_dir, fit_config: FitConfig = FitConfig(), preprocessing: PreprocessConfig = PreprocessConfig(),
     split_path=None, validation_fraction: float = 0.2, target_sensitivity: float = 0.97,
-    positive_fraction: float = 0.5, backbone_weights=None, slice_context: bool = True, resume: bool = False,
+    positive_fraction: float = 0.5, backbone_weights=None, slice_context: bool = False, resume: bool = False,
     command: str | None = None,
 ) -> dict:
     """Train, pick the threshold reaching ``target_sensitivity`` on validation slices, write the card."""

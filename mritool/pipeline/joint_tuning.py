@@ -43,7 +43,7 @@ def tune_behind_classifier(data_root, models_dir) -> dict:
     return segmenter_card["postprocessing_tuning"] | {"postprocessing": best.to_dict()}
 
 
-def tune_stages(data_root, models_dir, target_sensitivity: float = 0.97, slice_context: bool = True,
+def tune_stages(data_root, models_dir, target_sensitivity: float = 0.97, slice_context: bool = False,
                 command: str | None = None) -> dict:
     """The classifier's operating point, then (when the folder has a segmenter) post-processing behind it."""
     card = refit_operating_point(data_root, models_dir, target_sensitivity, slice_context, command)

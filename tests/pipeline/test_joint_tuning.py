@@ -24,7 +24,8 @@ def test_tuning_behind_the_classifier_rewrites_the_segmenter_card(phantoms, tiny
 def test_tune_command_sets_both_stages_on_validation_patients(phantoms, tiny_models, tmp_path):
     models = tmp_path / "models"
     shutil.copytree(tiny_models, models)
-    result = CliRunner().invoke(main, ["tune", "--data", str(phantoms), "--models", str(models), "--target-sensitivity", "0.9"])
+    result = CliRunner().invoke(main, ["tune", "--data", str(phantoms), "--models", str(models), "--target-sensitivity", "0.9",
+                                       "--slice-context"])
     assert result.exit_code == 0, result.output
     classifier = json.loads((models / "classifier.json").read_text())
     segmenter = json.loads((models / "segmenter.json").read_text())

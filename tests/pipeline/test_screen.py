@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import tifffile
 
-from mritool.classifier.slice_context import smooth_by_patient
+from mritool.classifier.slice_context import DEFAULT_WEIGHTS, smooth_by_patient
 from mritool.errors import MritoolError
 from mritool.pipeline.models import load_stages
 from mritool.pipeline.run import reexport_figures, screen
@@ -53,12 +53,17 @@ def test_every_input_appears_once_and_bad_files_become_error_rows(screened, mess
         assert ok["image_path"].str.endswith(name).any()
 
 
-def test_segmenter_sees_only_slices_screened_on_their_volume_context(screened, tiny_models):
-    ok = screened.slices[screened.slices["status"] == "ok"]
-    stages = load_stages(tiny_models)
-    expected = smooth_by_patient(ok["tumor_probability"].to_numpy(), ok, stages.slice_context)
+def test_segmenter_sees_only_slices_screened_on_their_volume_context(messy_scans, tiny_models, tmp_path):
+    models = tmp_path / "models"
+    shutil.copytree(tiny_models, models)
+    card = json.loads((models / "classifier.json").read_text())
+    (models / "classifier.json").write_text(json.dumps({**card, "slice_context": list(DEFAULT_WEIGHTS)}))
+    slices = screen(messy_scans, models, tmp_path / "out", qa="none").slices
+    ok = slices[slices["status"] == "ok"]
+    expected = smooth_by_patient(ok["tumor_probability"].to_numpy(), ok, DEFAULT_WEIGHTS)
     assert ok["screening_score"].to_numpy() == pytest.approx(expected, abs=1e-6)
-    assert (ok["screened_positive"] == (ok["screening_score"] >= stages.threshold)).all()
+    assert not np.allclose(ok["screening_score"], ok["tumor_probability"])
+    assert (ok["screened_positive"] == (ok["screening_score"] >= card["threshold"])).all()
     assert not (ok["predicted_tumor"] & ~ok["screened_positive"]).any()
 
 
