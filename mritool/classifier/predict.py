@@ -15,11 +15,20 @@ def load_classifier(model_dir):
     return keras.models.load_model(weights_path(model_dir, "classifier"), compile=False), card
 
 
-def predict_probabilities(model, card: dict, slices: pd.DataFrame, batch_size: int = 32) -> np.ndarray:
-    """Each slice's own tumor probability."""
+def predict_probabilities(model, card: dict, slices: pd.DataFrame, batch_size: int = 32, predictor=None) -> np.ndarray:
+    """Each slice's own tumor probability, from Keras or from a screening ``predictor`` of the same model."""
     config = card_preprocessing(card)
-    stats = intensity_stats_per_slice(slices, config)
-    return model.predict(image_dataset(slices, stats, config, batch_size), verbose=0)[:, 0].astype(float)
+    dataset = image_dataset(slices, intensity_stats_per_slice(slices, config), config, batch_size)
+    if predictor is None:
+        return model.predict(dataset, verbose=0)[:, 0].astype(float)
+    return np.concatenate([np.zeros(0)] + [predictor(batch.numpy())[:, 0] for batch in dataset]).astype(float)
+
+
+def screening_predictor(model, model_dir):
+    """The classifier as ``screen`` runs it by default, so thresholds are chosen on the scores it will see."""
+    from mritool.pipeline.inference import SCREENING_PRECISION, SCREENING_RUNTIME, make_predictor
+
+    return make_predictor(model, SCREENING_RUNTIME, SCREENING_PRECISION, weights_path(model_dir, "classifier"))
 
 
 def screening_scores(probabilities: np.ndarray, card: dict, slices: pd.DataFrame) -> np.ndarray:

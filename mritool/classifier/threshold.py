@@ -5,25 +5,29 @@ from pathlib import Path
 import pandas as pd
 
 from mritool.classifier.operating_point import choose_threshold, roc_auc, roc_curve, screening_metrics
-from mritool.classifier.predict import load_classifier, predict_probabilities, screening_scores
+from mritool.classifier.predict import load_classifier, predict_probabilities, screening_predictor, screening_scores
 from mritool.classifier.slice_context import DEFAULT_WEIGHTS, NO_CONTEXT
+from mritool.pipeline.inference import SCREENING_PRECISION, SCREENING_RUNTIME
 from mritool.training.card import write_card
 from mritool.training.plots import plot_roc
 from mritool.training.slices import evaluation_subset, labelled_slices
 
 
-def operating_point(model, card: dict, validation: pd.DataFrame, out_dir, target_sensitivity: float = 0.97,
+def operating_point(model, card: dict, validation: pd.DataFrame, model_dir, target_sensitivity: float = 0.97,
                     slice_context: bool = False, batch_size: int = 32) -> dict:
-    """Card fields for the threshold that reaches ``target_sensitivity``; writes OUT/classifier_roc.png."""
+    """Card fields for the threshold that reaches ``target_sensitivity`` with the screening runtime
+    (bfloat16 rounding moves scores more than the gap between two validation slices can be);
+    writes MODEL_DIR/classifier_roc.png."""
     card = {**card, "slice_context": list(DEFAULT_WEIGHTS if slice_context else NO_CONTEXT)}
     labels = validation["has_tumor"].astype(bool).to_numpy()
-    probabilities = predict_probabilities(model, card, validation, batch_size)
+    probabilities = predict_probabilities(model, card, validation, batch_size, screening_predictor(model, model_dir))
     scores = screening_scores(probabilities, card, validation)
     threshold = choose_threshold(labels, scores, target_sensitivity)
     metrics = screening_metrics(labels, scores, threshold) | {"slice_roc_auc": roc_auc(labels, probabilities)}
     fpr, tpr, _ = roc_curve(labels, scores)
-    plot_roc(fpr, tpr, metrics["roc_auc"], metrics, Path(out_dir) / "classifier_roc.png")
+    plot_roc(fpr, tpr, metrics["roc_auc"], metrics, Path(model_dir) / "classifier_roc.png")
     return {"slice_context": card["slice_context"], "threshold": threshold,
+            "threshold_runtime": f"{SCREENING_RUNTIME} {SCREENING_PRECISION}",
             "target_sensitivity": target_sensitivity, "validation_metrics": metrics}
 
 

@@ -18,6 +18,7 @@ from mritool.errors import MritoolError
 
 PRECISIONS = ("float32", "bfloat16")
 RUNTIMES = ("keras", "openvino")
+SCREENING_RUNTIME, SCREENING_PRECISION = "openvino", "bfloat16"  # what `screen` uses unless told otherwise
 
 
 def _with_policy(config, old: str, new: str):

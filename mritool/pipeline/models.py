@@ -8,7 +8,7 @@ import numpy as np
 
 from mritool.classifier.slice_context import context_weights
 from mritool.errors import MritoolError
-from mritool.pipeline.inference import make_predictor
+from mritool.pipeline.inference import SCREENING_PRECISION, SCREENING_RUNTIME, make_predictor
 from mritool.segmenter.postprocess import PostProcessConfig
 from mritool.training.card import card_preprocessing, weights_path
 
@@ -43,7 +43,7 @@ class Stages:
         return PostProcessConfig.from_dict(self.segmenter_card.get("postprocessing", {}))
 
 
-def load_stages(models_dir, runtime: str = "openvino", precision: str = "bfloat16") -> Stages:
+def load_stages(models_dir, runtime: str = SCREENING_RUNTIME, precision: str = SCREENING_PRECISION) -> Stages:
     """Both stages of ``models_dir`` as batch predictors; a clear error for a missing folder, card or weights."""
     from mritool.classifier.predict import load_classifier
     from mritool.segmenter.predict import load_segmenter

@@ -10,6 +10,7 @@ from mritool.data.index import index_folder
 from mritool.errors import MritoolError
 from mritool.io import write_csv_atomic
 from mritool.pipeline.figures import export_figures
+from mritool.pipeline.inference import SCREENING_PRECISION, SCREENING_RUNTIME
 from mritool.pipeline.merge import SLICE_COLUMNS, aggregate_patients, merge_slices
 from mritool.pipeline.metrics import screening_summary
 from mritool.pipeline.models import load_stages
@@ -49,8 +50,8 @@ def _problem_rows(problems: pd.DataFrame) -> pd.DataFrame:
 
 def screen(scans=None, models_dir=None, out_dir=None, slices: pd.DataFrame | None = None, qa: str = "positives",
            batch_size: int = 32, voxel_mm3: float | None = None, progress=None, stages=None,
-           problems: pd.DataFrame | None = None, timings=None, runtime: str = "openvino",
-           precision: str = "bfloat16") -> ScreeningResult:
+           problems: pd.DataFrame | None = None, timings=None, runtime: str = SCREENING_RUNTIME,
+           precision: str = SCREENING_PRECISION) -> ScreeningResult:
     """Screen ``scans`` (a folder) or ``slices`` (an index table, with its ``problems``) with the models of
     ``models_dir`` (or already loaded ``stages``)."""
     out_dir = prepare_output(out_dir)

@@ -32,6 +32,7 @@ def test_trained_folder_has_card_curve_and_threshold(tiny_models):
     assert {"tensorflow", "keras", "mritool"} <= card["versions"].keys()
     assert (tiny_models / "classifier_learning_curve.png").is_file()
     assert (tiny_models / "classifier_roc.png").is_file()
+    assert card["threshold_runtime"] == "openvino bfloat16"  # chosen on the scores screen will see
     assert len(pd.read_csv(tiny_models / "classifier_log.csv")) == 1
 
 
