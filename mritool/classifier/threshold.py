@@ -15,8 +15,8 @@ from mritool.training.slices import evaluation_subset, labelled_slices
 
 def operating_point(model, card: dict, validation: pd.DataFrame, model_dir, target_sensitivity: float = 0.97,
                     slice_context: bool = False, batch_size: int = 32) -> dict:
-    """Card fields for the threshold that reaches ``target_sensitivity`` with the screening runtime
-    (bfloat16 rounding moves scores more than the gap between two validation slices can be);
+    """Card fields for the threshold that reaches ``target_sensitivity`` on the scores of the screening
+    runtime (its bfloat16 rounding can move a score across the gap between two validation slices);
     writes MODEL_DIR/classifier_roc.png."""
     card = {**card, "slice_context": list(DEFAULT_WEIGHTS if slice_context else NO_CONTEXT)}
     labels = validation["has_tumor"].astype(bool).to_numpy()

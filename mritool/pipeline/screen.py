@@ -2,8 +2,10 @@
 
 Patient by patient, in fixed-size batches: a first pass reads the slices and accumulates the
 volume's intensity statistics, the second preprocesses and classifies every slice, the third
-segments the slices screened positive with their neighbours' context. Memory is bounded
-by two patients (read slices up to CACHE_SLICES each, and uint8 masks), not by the number of slices.
+segments the slices screened positive (on their scores with slice context, when the card has it).
+A writer thread post-processes and writes one patient while the next is in the models. Memory is
+bounded by three patients (read slices up to CACHE_SLICES each, and uint8 masks), not by the number
+of slices.
 """
 
 from concurrent.futures import ThreadPoolExecutor
