@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from mritool.classifier.operating_point import roc_auc, roc_curve, screening_metrics
-from mritool.classifier.predict import load_classifier, predict_probabilities, screening_predictor, screening_scores
+from mritool.classifier.predict import load_classifier, screening_probabilities, screening_scores
 from mritool.io import write_csv_atomic, write_text_atomic
 from mritool.training.plots import plot_roc
 from mritool.training.slices import evaluation_subset, labelled_slices
@@ -17,7 +17,7 @@ def evaluate_classifier(data_root, model_dir, out_dir=None, split_path=None, sub
     out_dir = Path(out_dir or Path(model_dir) / "evaluation")
     out_dir.mkdir(parents=True, exist_ok=True)
     labels = slices["has_tumor"].astype(bool).to_numpy()
-    probabilities = predict_probabilities(model, card, slices, predictor=screening_predictor(model, model_dir))
+    probabilities = screening_probabilities(model, card, slices, model_dir)
     scores = screening_scores(probabilities, card, slices)
     metrics = screening_metrics(labels, scores, card["threshold"] if threshold is None else threshold)
     metrics["slice_roc_auc"] = roc_auc(labels, probabilities)

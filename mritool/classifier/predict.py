@@ -24,11 +24,13 @@ def predict_probabilities(model, card: dict, slices: pd.DataFrame, batch_size: i
     return np.concatenate([np.zeros(0)] + [predictor(batch.numpy())[:, 0] for batch in dataset]).astype(float)
 
 
-def screening_predictor(model, model_dir):
-    """The classifier as ``screen`` runs it by default, so thresholds are chosen on the scores it will see."""
+def screening_probabilities(model, card: dict, slices: pd.DataFrame, model_dir, batch_size: int = 32) -> np.ndarray:
+    """Each slice's own tumor probability as ``screen`` computes it by default (OpenVINO bfloat16), so
+    thresholds are chosen and checked on the scores screening will see."""
     from mritool.pipeline.inference import SCREENING_PRECISION, SCREENING_RUNTIME, make_predictor
 
-    return make_predictor(model, SCREENING_RUNTIME, SCREENING_PRECISION, weights_path(model_dir, "classifier"))
+    predictor = make_predictor(model, SCREENING_RUNTIME, SCREENING_PRECISION, weights_path(model_dir, "classifier"))
+    return predict_probabilities(model, card, slices, batch_size, predictor)
 
 
 def screening_scores(probabilities: np.ndarray, card: dict, slices: pd.DataFrame) -> np.ndarray:

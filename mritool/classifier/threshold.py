@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 
 from mritool.classifier.operating_point import choose_threshold, roc_auc, roc_curve, screening_metrics
-from mritool.classifier.predict import load_classifier, predict_probabilities, screening_predictor, screening_scores
+from mritool.classifier.predict import load_classifier, screening_probabilities, screening_scores
 from mritool.classifier.slice_context import DEFAULT_WEIGHTS, NO_CONTEXT
 from mritool.pipeline.inference import SCREENING_PRECISION, SCREENING_RUNTIME
 from mritool.training.card import write_card
@@ -20,7 +20,7 @@ def operating_point(model, card: dict, validation: pd.DataFrame, model_dir, targ
     writes MODEL_DIR/classifier_roc.png."""
     card = {**card, "slice_context": list(DEFAULT_WEIGHTS if slice_context else NO_CONTEXT)}
     labels = validation["has_tumor"].astype(bool).to_numpy()
-    probabilities = predict_probabilities(model, card, validation, batch_size, screening_predictor(model, model_dir))
+    probabilities = screening_probabilities(model, card, validation, model_dir, batch_size)
     scores = screening_scores(probabilities, card, validation)
     threshold = choose_threshold(labels, scores, target_sensitivity)
     metrics = screening_metrics(labels, scores, threshold) | {"slice_roc_auc": roc_auc(labels, probabilities)}

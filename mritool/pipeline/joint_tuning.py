@@ -7,7 +7,7 @@ classifier passes, so the best threshold and minimum lesion size differ.
 import json
 from pathlib import Path
 
-from mritool.classifier.predict import load_classifier, predict_probabilities, screening_predictor, screening_scores
+from mritool.classifier.predict import load_classifier, screening_probabilities, screening_scores
 from mritool.classifier.threshold import refit_operating_point
 from mritool.io import write_text_atomic
 from mritool.segmenter.predict import load_segmenter, predict_probability_maps
@@ -24,7 +24,7 @@ def tune_behind_classifier(data_root, models_dir) -> dict:
     slices = evaluation_subset(labelled_slices(data_root), models_dir)
     classifier, classifier_card = load_classifier(models_dir)
     segmenter, segmenter_card = load_segmenter(models_dir)
-    probabilities = predict_probabilities(classifier, classifier_card, slices, predictor=screening_predictor(classifier, models_dir))
+    probabilities = screening_probabilities(classifier, classifier_card, slices, models_dir)
     screened = screening_scores(probabilities, classifier_card, slices) >= classifier_card["threshold"]
     config = card_preprocessing(segmenter_card)
     maps = predict_probability_maps(segmenter, segmenter_card, slices, intensity_stats_per_slice(slices, config))
