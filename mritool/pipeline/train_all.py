@@ -4,10 +4,12 @@ Measured choices (docs/RESULTS.md): the classifier works at 128x128 (4x cheaper 
 so it sees four times more slices in the same minutes) with patience 12, which let it run to its best
 epoch (13 of 25, 52 minutes alone on the machine); the segmenter at full 256x256 with a fifth of
 its batches tumor-free (it learns to stay silent on the false positives the classifier lets
-through), both in bfloat16. The wall-clock budget is shared out so the whole run ends in time.
+through), both in bfloat16. The wall-clock budget is shared out so the whole run ends in time: the
+segmenter gets what the classifier leaves of the training share (the classifier usually stops early).
 """
 
 import shlex
+import time
 from pathlib import Path
 
 from mritool.classifier.train import train_classifier
@@ -18,7 +20,8 @@ from mritool.segmenter.train import train_segmenter
 from mritool.training.fit import FitConfig
 from mritool.training.slices import labelled_slices, split_for_training
 
-CLASSIFIER_SHARE, SEGMENTER_SHARE = 0.45, 0.45  # the rest: prediction, tuning and evaluation
+TRAINING_SHARE = 0.9  # the rest: prediction, tuning and evaluation
+CLASSIFIER_SHARE = 0.45
 
 
 def train_all(data_root, out_dir, time_budget_min: float = 150, seed: int = 0, split_path=None,
@@ -28,6 +31,7 @@ def train_all(data_root, out_dir, time_budget_min: float = 150, seed: int = 0, s
     split_for_training(labelled_slices(data_root), out_dir, split_path, 0.2, seed)
     split_file = out_dir / "split.json"
     command = command or shlex.join(["mritool", "train", "all", "--data", str(data_root), "--out", str(out_dir)])
+    training_end = time.monotonic() + 60 * TRAINING_SHARE * time_budget_min
     log(f"classifier: up to {CLASSIFIER_SHARE * time_budget_min:.0f} min")
     train_classifier(
         data_root, out_dir,
@@ -35,11 +39,12 @@ def train_all(data_root, out_dir, time_budget_min: float = 150, seed: int = 0, s
                   time_budget_min=CLASSIFIER_SHARE * time_budget_min),
         PreprocessConfig(image_size=classifier_size), split_path=split_file, command=command,
     )
-    log(f"segmenter: up to {SEGMENTER_SHARE * time_budget_min:.0f} min")
+    segmenter_budget_min = max(training_end - time.monotonic(), 0) / 60
+    log(f"segmenter: up to {segmenter_budget_min:.0f} min")
     train_segmenter(
         data_root, out_dir,
         FitConfig(epochs=200, batch_size=16, learning_rate=1e-3, patience=10, seed=seed, precision=precision,
-                  time_budget_min=SEGMENTER_SHARE * time_budget_min),
+                  time_budget_min=segmenter_budget_min),
         PreprocessConfig(image_size=segmenter_size), split_path=split_file, negative_fraction=0.2, command=command,
     )
     log("tuning post-processing behind the classifier")

@@ -88,7 +88,7 @@ def fit(model, train_ds, val_ds, out_dir, name, config: FitConfig, steps_per_epo
     paths = checkpoint_paths(out_dir, name)
     paths["last"].parent.mkdir(parents=True, exist_ok=True)
     mode = "max" if "dice" in monitor or "auc" in monitor else "min"
-    budget = TimeBudget(config.time_budget_min) if config.time_budget_min else None
+    budget = TimeBudget(config.time_budget_min) if config.time_budget_min is not None else None
     callbacks = [
         keras.callbacks.ModelCheckpoint(paths["best"], monitor=monitor, mode=mode, save_best_only=True),
         keras.callbacks.ModelCheckpoint(paths["last"]),
