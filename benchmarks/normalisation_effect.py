@@ -1,0 +1,73 @@
+"""What volume vs slice z-scoring does to the FLAIR channel of real slices, measured on the inputs.
+
+No model is involved: this measures the two properties the choice rests on.
+- Stability: the same tissue should get the same value on every slice of a patient. Per patient, the
+  spread (standard deviation across slices) of the median tumor-free-brain FLAIR value.
+- Contrast against tumor load: a lesion should not look fainter because it is large. Per tumor slice,
+  tumor FLAIR minus brain FLAIR, and its Spearman correlation with tumor area.
+- Near-empty slices (top and bottom of the head): how bright their brightest pixels become (99th
+  percentile of FLAIR), against the tumor level of the same patients.
+
+    python benchmarks/normalisation_effect.py --data ../shared/data/lgg/kaggle_3m
+"""
+
+import argparse
+
+import numpy as np
+import pandas as pd
+from skimage.filters import threshold_otsu
+
+from mritool.data.index import index_folder
+from mritool.data.preprocessing import intensity_stats
+from mritool.data.reader import read_image, read_mask
+
+FLAIR = 1
+NEAR_EMPTY_PX = 2000  # head pixels; a mid-brain slice has about 20,000
+
+
+def slice_rows(volume: pd.DataFrame) -> list[dict]:
+    images = [read_image(path, 256) for path in volume["image_path"]]
+    masks = [read_mask(path, 256).astype(bool) for path in volume["mask_path"]]
+    volume_stats = intensity_stats(images)
+    # The scanners' noise floor is above zero, so the head is told from air by Otsu's threshold.
+    head_level = threshold_otsu(np.stack([image[..., FLAIR] for image in images]))
+    rows = []
+    for image, mask, area in zip(images, masks, volume["tumor_area_px"]):
+        head = image[..., FLAIR] > head_level
+        brain = head & ~mask
+        for normalisation, stats in (("volume", volume_stats), ("slice", intensity_stats([image]))):
+            flair = (image[..., FLAIR] - stats[0, FLAIR]) / stats[1, FLAIR]
+            brain_level = float(np.median(flair[brain])) if brain.any() else np.nan
+            rows.append({"normalisation": normalisation, "tumor_area_px": int(area), "head_px": int(head.sum()),
+                         "brain": brain_level, "top_percentile": float(np.percentile(flair[head], 99)) if head.any() else np.nan,
+                         "tumor": float(np.median(flair[mask])) if mask.any() else np.nan})
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True)
+    args = parser.parse_args()
+    slices = index_folder(args.data).slices
+    per_slice = []
+    for patient, volume in slices.groupby("patient_id"):
+        per_slice += [{"patient_id": patient, **row} for row in slice_rows(volume)]
+    table = pd.DataFrame(per_slice)
+    table["contrast"] = table["tumor"] - table["brain"]
+    near_empty = table["head_px"].between(1, NEAR_EMPTY_PX - 1)
+    print(f"{slices['patient_id'].nunique()} patients, {len(slices)} slices, "
+          f"{near_empty.sum() // 2} near-empty (1 to {NEAR_EMPTY_PX - 1} head pixels)")
+    for normalisation, rows in table.groupby("normalisation", sort=False):
+        spread = rows[rows["head_px"] >= NEAR_EMPTY_PX].groupby("patient_id")["brain"].std()
+        tumor = rows[rows["tumor_area_px"] > 0]
+        correlation = tumor["contrast"].corr(tumor["tumor_area_px"], method="spearman")
+        large = tumor["tumor_area_px"] >= tumor["tumor_area_px"].median()
+        print(f"{normalisation:>6}: brain FLAIR spread across a patient's slices {spread.median():.3f} SD "
+              f"(median over patients) | tumor-brain contrast {tumor['contrast'].median():.2f} "
+              f"(small lesions {tumor.loc[~large, 'contrast'].median():.2f}, large {tumor.loc[large, 'contrast'].median():.2f}; "
+              f"Spearman with area {correlation:+.2f}) | near-empty slices: 99th percentile "
+              f"{rows.loc[near_empty.loc[rows.index], 'top_percentile'].median():.2f}, tumor level {tumor['tumor'].median():.2f}")
+
+
+if __name__ == "__main__":
+    main()
