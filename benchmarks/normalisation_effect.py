@@ -29,7 +29,7 @@ def slice_rows(volume: pd.DataFrame) -> list[dict]:
     images = [read_image(path, 256) for path in volume["image_path"]]
     masks = [read_mask(path, 256).astype(bool) for path in volume["mask_path"]]
     volume_stats = intensity_stats(images)
-    # The scanners' noise floor is above zero, so the head is told from air by Otsu's threshold.
+    # Some scanners' noise floor is above zero, so the head is told from air by Otsu's threshold.
     head_level = threshold_otsu(np.stack([image[..., FLAIR] for image in images]))
     rows = []
     for image, mask, area in zip(images, masks, volume["tumor_area_px"]):

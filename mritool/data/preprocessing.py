@@ -7,8 +7,8 @@ stretches the brightest pixels of near-empty slices at the top and bottom of the
 four times the median tumor level, where the volume z-score leaves them at 1.4; and it doubles how
 much the same brain tissue moves between slices of one patient. ``"slice"`` is kept for inputs that
 arrive one slice at a time. Zero pixels (padding, air in skull-stripped data) do not count; where the
-scanner's noise floor is above zero, as in the shared set, air does count, the same in training and
-inference.
+scanner's noise floor is above zero (some patients of the shared set), air does count, the same in
+training and inference.
 """
 
 import json
