@@ -4,8 +4,9 @@ Measured choices (docs/RESULTS.md, row 12 is this function's defaults: 114.5 min
 0.882): the classifier works at 128x128 (4x cheaper per step than 256, so it sees four times more
 slices in the same minutes) with patience 12, which let it run to its best epoch (27 of 39, 62
 minutes); the segmenter at full 256x256 with a fifth of its batches tumor-free (it learns to stay
-silent on the false positives the classifier lets through), both in bfloat16. The wall-clock budget is shared out so the whole run ends in time: the
-segmenter gets what the classifier leaves of the training share (the classifier usually stops early).
+silent on the false positives the classifier lets through), both in bfloat16. The wall-clock budget
+is shared out so the whole run ends in time: the segmenter gets what the classifier leaves of the
+training share (the classifier usually stops on its patience first).
 """
 
 import shlex
