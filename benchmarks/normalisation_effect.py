@@ -25,6 +25,10 @@ FLAIR = 1
 NEAR_EMPTY_PX = 2000  # head pixels; a mid-brain slice has about 20,000
 
 
+def _median(values: np.ndarray) -> float:
+    return float(np.median(values)) if values.size else np.nan
+
+
 def slice_rows(volume: pd.DataFrame) -> list[dict]:
     images = [read_image(path, 256) for path in volume["image_path"]]
     masks = [read_mask(path, 256).astype(bool) for path in volume["mask_path"]]
@@ -37,10 +41,9 @@ def slice_rows(volume: pd.DataFrame) -> list[dict]:
         brain = head & ~mask
         for normalisation, stats in (("volume", volume_stats), ("slice", intensity_stats([image]))):
             flair = (image[..., FLAIR] - stats[0, FLAIR]) / stats[1, FLAIR]
-            brain_level = float(np.median(flair[brain])) if brain.any() else np.nan
             rows.append({"normalisation": normalisation, "tumor_area_px": int(area), "head_px": int(head.sum()),
-                         "brain": brain_level, "top_percentile": float(np.percentile(flair[head], 99)) if head.any() else np.nan,
-                         "tumor": float(np.median(flair[mask])) if mask.any() else np.nan})
+                         "brain": _median(flair[brain]), "tumor": _median(flair[mask]),
+                         "top_percentile": float(np.percentile(flair[head], 99)) if head.any() else np.nan})
     return rows
 
 
@@ -62,11 +65,13 @@ def main():
         tumor = rows[rows["tumor_area_px"] > 0]
         correlation = tumor["contrast"].corr(tumor["tumor_area_px"], method="spearman")
         large = tumor["tumor_area_px"] >= tumor["tumor_area_px"].median()
+        contrast = tumor["contrast"]
         print(f"{normalisation:>6}: brain FLAIR spread across a patient's slices {spread.median():.3f} SD "
-              f"(median over patients) | tumor-brain contrast {tumor['contrast'].median():.2f} "
-              f"(small lesions {tumor.loc[~large, 'contrast'].median():.2f}, large {tumor.loc[large, 'contrast'].median():.2f}; "
+              f"(median over patients) | tumor-brain contrast {contrast.median():.2f} "
+              f"(small lesions {contrast[~large].median():.2f}, large {contrast[large].median():.2f}; "
               f"Spearman with area {correlation:+.2f}) | near-empty slices: 99th percentile "
-              f"{rows.loc[near_empty.loc[rows.index], 'top_percentile'].median():.2f}, tumor level {tumor['tumor'].median():.2f}")
+              f"{rows.loc[near_empty[rows.index], 'top_percentile'].median():.2f}, "
+              f"tumor level {tumor['tumor'].median():.2f}")
 
 
 if __name__ == "__main__":
