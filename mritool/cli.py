@@ -131,6 +131,10 @@ def training_options(function):
         click.option("--image-size", default=256, show_default=True, type=click.IntRange(32)),
         click.option("--normalization", default="volume", show_default=True, type=click.Choice(["volume", "slice"])),
         click.option("--resume", is_flag=True, help="Continue from OUT/checkpoints."),
+        click.option("--schedule", default="plateau", show_default=True, type=click.Choice(["plateau", "cosine"]),
+                     help="plateau: LR halving, early stopping, best epoch kept; cosine: fixed epochs, final weights kept."),
+        click.option("--ema", "ema_momentum", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+                     help="Average the weights over training with this momentum (e.g. 0.99)."),
     ]
     return functools.reduce(lambda f, option: option(f), reversed(options), function)
 
@@ -143,6 +147,7 @@ def _configs(kwargs):
         epochs=kwargs.pop("epochs"), batch_size=kwargs.pop("batch_size"), learning_rate=kwargs.pop("learning_rate"),
         steps_per_epoch=kwargs.pop("steps_per_epoch"), patience=kwargs.pop("patience"), seed=kwargs.pop("seed"),
         precision=kwargs.pop("precision"), time_budget_min=kwargs.pop("time_budget"),
+        schedule=kwargs.pop("schedule"), ema_momentum=kwargs.pop("ema_momentum"),
     )
     preprocessing = PreprocessConfig(image_size=kwargs.pop("image_size"), normalization=kwargs.pop("normalization"))
     return fit_config, preprocessing

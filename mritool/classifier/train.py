@@ -10,7 +10,7 @@ from mritool.classifier.threshold import operating_point
 from mritool.data.preprocessing import PreprocessConfig
 from mritool.training.card import write_card
 from mritool.training.dataset import classifier_training_dataset, evaluation_dataset
-from mritool.training.fit import FitConfig, fit, prepare_session, resume_state
+from mritool.training.fit import FitConfig, fit, make_optimizer, prepare_session, resume_state
 from mritool.training.slices import training_data
 
 
@@ -29,15 +29,15 @@ def train_classifier(
         train, data.train_stats, preprocessing, fit_config.batch_size, fit_config.seed, positive_fraction
     )
     validation_ds = evaluation_dataset(validation, data.validation_stats, preprocessing, fit_config.batch_size, "label")
+    steps = fit_config.steps_per_epoch or math.ceil(len(train) / fit_config.batch_size)
     model, initial_epoch = resume_state(out_dir, "classifier") if resume else (None, 0)
     if model is None:
         model = build_classifier(preprocessing.image_size, backbone_weights)
         model.compile(
-            optimizer=keras.optimizers.Adam(fit_config.learning_rate),
+            optimizer=make_optimizer(fit_config, steps),
             loss="binary_crossentropy",
             metrics=[keras.metrics.AUC(name="auc")],
         )
-    steps = fit_config.steps_per_epoch or math.ceil(len(train) / fit_config.batch_size)
     training = fit(model, train_ds, validation_ds, out_dir, "classifier", fit_config, steps, "val_loss", initial_epoch)
 
     best = keras.models.load_model(out_dir / "classifier.keras", compile=False)

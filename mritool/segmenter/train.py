@@ -14,7 +14,7 @@ from mritool.segmenter.scoring import postprocess_by_patient, read_truth, score_
 from mritool.segmenter.tuning import tune_postprocessing
 from mritool.training.card import write_card
 from mritool.training.dataset import evaluation_dataset, segmenter_training_dataset
-from mritool.training.fit import FitConfig, fit, prepare_session, resume_state
+from mritool.training.fit import FitConfig, fit, make_optimizer, prepare_session, resume_state
 from mritool.training.slices import training_data
 
 
@@ -37,16 +37,16 @@ def train_segmenter(
     validation_ds = evaluation_dataset(
         validation[positives], validation_stats[positives], preprocessing, fit_config.batch_size, "mask"
     )
+    train_positives = int(train["has_tumor"].sum())
+    steps = fit_config.steps_per_epoch or math.ceil(train_positives / (1 - negative_fraction) / fit_config.batch_size)
     model, initial_epoch = resume_state(out_dir, "segmenter") if resume else (None, 0)
     if model is None:
         model = build_resunet(preprocessing.image_size, base_filters, depth)
         model.compile(
-            optimizer=keras.optimizers.Adam(fit_config.learning_rate),
+            optimizer=make_optimizer(fit_config, steps),
             loss=FocalTverskyLoss(alpha, gamma),
             metrics=[DiceCoefficient()],
         )
-    train_positives = int(train["has_tumor"].sum())
-    steps = fit_config.steps_per_epoch or math.ceil(train_positives / (1 - negative_fraction) / fit_config.batch_size)
     training = fit(model, train_ds, validation_ds, out_dir, "segmenter", fit_config, steps, "val_loss", initial_epoch)
 
     best = keras.models.load_model(out_dir / "segmenter.keras", compile=False)

@@ -12,6 +12,10 @@ from mritool.errors import MritoolError
 from mritool.training.plots import plot_learning_curve
 
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+# plateau: halve the learning rate when validation stalls, stop on patience, keep the best epoch by
+# the monitored value. cosine: a fixed number of epochs on a cosine decay, keep the final weights, so
+# no choice is made on the few validation patients.
+SCHEDULES = ("plateau", "cosine")
 
 
 @dataclass
@@ -24,10 +28,16 @@ class FitConfig:
     seed: int = 0
     precision: str = "mixed_bfloat16"
     time_budget_min: float | None = None
+    schedule: str = "plateau"
+    ema_momentum: float | None = None  # weights averaged over training (Polyak), validated and saved
 
     def __post_init__(self):
         if self.precision not in PRECISIONS:
             raise MritoolError(f"precision must be one of {PRECISIONS}, not {self.precision!r}")
+        if self.schedule not in SCHEDULES:
+            raise MritoolError(f"schedule must be one of {SCHEDULES}, not {self.schedule!r}")
+        if self.ema_momentum is not None and not 0 < self.ema_momentum < 1:
+            raise MritoolError(f"EMA momentum must be between 0 and 1, not {self.ema_momentum}")
         if self.epochs < 1 or self.batch_size < 1 or self.learning_rate <= 0:
             raise MritoolError("epochs and batch size must be at least 1 and the learning rate positive")
 
@@ -63,6 +73,15 @@ def prepare_session(config: FitConfig) -> None:
     keras.config.set_dtype_policy(config.precision)
 
 
+def make_optimizer(config: FitConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+    """Adam with the configured schedule and optional weight EMA."""
+    rate = config.learning_rate
+    if config.schedule == "cosine":
+        rate = keras.optimizers.schedules.CosineDecay(rate, decay_steps=config.epochs * steps_per_epoch, alpha=0.01)
+    ema = {"use_ema": True, "ema_momentum": config.ema_momentum} if config.ema_momentum else {}
+    return keras.optimizers.Adam(rate, **ema)
+
+
 def checkpoint_paths(out_dir: Path, name: str) -> dict:
     return {
         "best": out_dir / f"{name}.keras",
@@ -89,12 +108,21 @@ def fit(model, train_ds, val_ds, out_dir, name, config: FitConfig, steps_per_epo
     paths["last"].parent.mkdir(parents=True, exist_ok=True)
     mode = "max" if "dice" in monitor or "auc" in monitor else "min"
     budget = TimeBudget(config.time_budget_min) if config.time_budget_min is not None else None
-    callbacks = [
-        keras.callbacks.ModelCheckpoint(paths["best"], monitor=monitor, mode=mode, save_best_only=True),
+    # With EMA the averaged weights are swapped in at each epoch's end: validation and both
+    # checkpoints see them.
+    callbacks = [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if config.ema_momentum else []
+    if config.schedule == "plateau":
+        callbacks += [
+            keras.callbacks.ModelCheckpoint(paths["best"], monitor=monitor, mode=mode, save_best_only=True),
+            keras.callbacks.EarlyStopping(monitor=monitor, mode=mode, patience=config.patience),
+            keras.callbacks.ReduceLROnPlateau(monitor=monitor, mode=mode, factor=0.5,
+                                              patience=max(config.patience // 3, 1)),
+        ]
+    else:
+        callbacks.append(keras.callbacks.ModelCheckpoint(paths["best"]))
+    callbacks += [
         keras.callbacks.ModelCheckpoint(paths["last"]),
         keras.callbacks.CSVLogger(paths["log"], append=initial_epoch > 0),
-        keras.callbacks.EarlyStopping(monitor=monitor, mode=mode, patience=config.patience),
-        keras.callbacks.ReduceLROnPlateau(monitor=monitor, mode=mode, factor=0.5, patience=max(config.patience // 3, 1)),
     ] + ([budget] if budget else [])
     started = time.monotonic()
     model.fit(
@@ -103,10 +131,13 @@ def fit(model, train_ds, val_ds, out_dir, name, config: FitConfig, steps_per_epo
     )
     log = pd.read_csv(paths["log"])
     plot_learning_curve(log, paths["curve"])
-    best = log[monitor].max() if mode == "max" else log[monitor].min()
+    if config.schedule == "cosine":
+        best = log[monitor].iloc[-1]
+    else:
+        best = log[monitor].max() if mode == "max" else log[monitor].min()
     return {
         "epochs_run": int(len(log)),
-        "best_epoch": int(log.loc[log[monitor] == best, "epoch"].iloc[0]) + 1,
+        "best_epoch": int(log.loc[log[monitor] == best, "epoch"].iloc[-1]) + 1,
         "monitor": monitor,
         "best_value": float(best),
         "stopped_by_time_budget": bool(budget and budget.stopped_early),

@@ -39,3 +39,30 @@ def test_time_budget_stops_before_an_epoch_that_would_overrun():
     assert not budget.model.stop_training
     _pretend_epoch(budget, 1, 14)  # ends at 49 s; the next would end at 63 s
     assert budget.model.stop_training and budget.stopped_early
+
+
+def test_cosine_schedule_runs_every_epoch_and_keeps_the_final_ema_weights(phantoms, tmp_path):
+    import keras
+    import numpy as np
+
+    preprocessing = PreprocessConfig(image_size=32)
+    config = FitConfig(epochs=3, batch_size=4, steps_per_epoch=2, patience=1, schedule="cosine", ema_momentum=0.9)
+    train_segmenter(phantoms, tmp_path, config, preprocessing=preprocessing, validation_fraction=0.34,
+                    base_filters=4, depth=2)
+    card = json.loads((tmp_path / "segmenter.json").read_text())["training"]
+    assert card["epochs_run"] == 3 and card["best_epoch"] == 3  # no early stop, the final epoch is kept
+    kept = keras.models.load_model(tmp_path / "segmenter.keras", compile=False)
+    last = keras.models.load_model(tmp_path / "checkpoints" / "segmenter_last.keras")
+    assert all(np.array_equal(a, b) for a, b in zip(kept.get_weights(), last.get_weights()))
+    assert last.optimizer.use_ema  # the saved weights are the averaged ones (SwapEMAWeights before saving)
+
+
+def test_fit_config_refuses_an_unknown_schedule_or_momentum():
+    import pytest
+
+    from mritool.errors import MritoolError
+
+    with pytest.raises(MritoolError, match="schedule"):
+        FitConfig(schedule="step")
+    with pytest.raises(MritoolError, match="EMA momentum"):
+        FitConfig(ema_momentum=1.5)
