@@ -19,7 +19,7 @@ from skimage.filters import threshold_otsu
 
 from mritool.data.index import index_folder
 from mritool.data.preprocessing import intensity_stats
-from mritool.data.reader import read_image, read_mask
+from mritool.volumes.image import read_image, read_mask
 
 FLAIR = 1
 NEAR_EMPTY_PX = 2000  # head pixels; a mid-brain slice has about 20,000

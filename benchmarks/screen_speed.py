@@ -23,13 +23,13 @@ from flops import forward_flops  # noqa: E402
 
 from mritool.data.index import index_folder  # noqa: E402
 from mritool.data.preprocessing import preprocess  # noqa: E402
-from mritool.data.reader import read_image  # noqa: E402
+from mritool.volumes.image import read_image  # noqa: E402
 from mritool.classifier.predict import load_classifier  # noqa: E402
 from mritool.data.synthetic import make_phantoms  # noqa: E402
 from mritool.segmenter.predict import load_segmenter  # noqa: E402
-from mritool.pipeline.models import load_stages  # noqa: E402
-from mritool.pipeline.run import screen  # noqa: E402
-from mritool.pipeline.timings import StageTimings  # noqa: E402
+from mritool.engine.stages import load_stages  # noqa: E402
+from mritool.recipes.screen import screen  # noqa: E402
+from mritool.engine.timings import StageTimings  # noqa: E402
 from mritool.training.dataset import intensity_stats_per_slice  # noqa: E402
 
 

@@ -4,6 +4,7 @@ import functools
 import os
 import shlex
 import sys
+import time
 
 import click
 
@@ -66,8 +67,7 @@ def synth(out, patients, slices, size, seed):
 @main.command()
 @click.argument("root", type=click.Path())
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the slice table as CSV.")
-@click.option("--check-images/--no-check-images", default=True, show_default=True, help="Decode every image.")
-def index(root, out, check_images):
+def index(root, out):
     """Index a kaggle_3m-layout or unlabelled folder of slices and summarise it.
 
     \b
@@ -77,7 +77,7 @@ def index(root, out, check_images):
     from mritool.data.index import index_folder
     from mritool.io import write_csv_atomic
 
-    result = index_folder(root, check_images=check_images)
+    result = index_folder(root)
     slices = result.slices
     click.echo(f"patients: {slices['patient_id'].nunique()}")
     click.echo(f"slices: {len(slices)}")
@@ -274,14 +274,23 @@ def evaluate_pipeline_command(**kwargs):
     Example:
       mritool evaluate pipeline --data ../shared/data/lgg/kaggle_3m --models models/
     """
-    from mritool.pipeline.evaluate import evaluate_pipeline
+    from mritool.recipes.evaluate import evaluate_pipeline
 
     _echo_metrics(evaluate_pipeline(**kwargs))
 
 
-def _progress_bar(total: int):
-    bar = click.progressbar(length=total, label="screening", file=sys.stderr, show_pos=True)
-    return bar, bar.update
+class _Progress:
+    """Patients done, slices per second and time left, on one stderr line rewritten in place."""
+
+    def __init__(self):
+        self.started, self.slices = time.monotonic(), 0
+
+    def __call__(self, done: int, total: int, slices: int) -> None:
+        self.slices += slices
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        left = elapsed / done * (total - done)
+        click.echo(f"\rscreening: {done}/{total} patients, {self.slices / elapsed:.1f} slices/s, "
+                   f"about {left:.0f} s left ", err=True, nl=done == total)
 
 
 @main.command("tune")
@@ -300,7 +309,7 @@ def tune_command(**kwargs):
     Example:
       mritool tune --data ../shared/data/lgg/kaggle_3m --models models/ --target-sensitivity 0.97
     """
-    from mritool.pipeline.joint_tuning import tune_stages
+    from mritool.recipes.tune import tune_stages
 
     _echo_metrics(tune_stages(command=_command_line(), **kwargs))
 
@@ -313,28 +322,20 @@ def tune_command(**kwargs):
               help="Which slices get a QA figure.")
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(1))
 @click.option("--voxel-mm3", type=click.FloatRange(0, min_open=True), help="Voxel volume, for tumor volume in mm^3.")
-@click.option("--runtime", default="openvino", show_default=True, type=click.Choice(["openvino", "keras"]),
-              help="OpenVINO compiles both models once (cached beside the weights); measured 2.5x faster.")
-@click.option("--precision", default="bfloat16", show_default=True, type=click.Choice(["bfloat16", "float32"]),
-              help="Inference precision (bfloat16 uses AMX/AVX-512 on recent CPUs).")
-def screen_command(scans, models_dir, out_dir, qa, batch_size, voxel_mm3, runtime, precision):
+@click.option("--runtime", type=click.Choice(["openvino", "keras"]),
+              help="Default: the runtime the models were tuned on (OpenVINO, compiled once and cached beside the weights).")
+@click.option("--precision", type=click.Choice(["bfloat16", "float32"]),
+              help="Default: the precision the models were tuned on.")
+def screen_command(**kwargs):
     """Screen every slice, segment the screened positives, write CSVs, masks, figures and report.html.
 
     \b
     Example:
       mritool screen scans/ --models models/ --out results/
     """
-    from mritool.data.index import index_folder
-    from mritool.pipeline.models import load_stages
-    from mritool.pipeline.run import prepare_output, screen
+    from mritool.recipes.screen import screen
 
-    prepare_output(out_dir)
-    stages = load_stages(models_dir, runtime, precision)
-    index = index_folder(scans)
-    bar, update = _progress_bar(len(index.slices))
-    with bar:
-        result = screen(models_dir=models_dir, out_dir=out_dir, slices=index.slices, qa=qa, batch_size=batch_size,
-                        voxel_mm3=voxel_mm3, progress=update, stages=stages, problems=index.problems)
+    result = screen(progress=_Progress(), **kwargs)
     _echo_metrics(result.summary)
     click.echo(f"report: {result.out_dir / 'report.html'}")
 
@@ -350,7 +351,7 @@ def qa_command(slices_csv, out_dir, which):
     Example:
       mritool qa results/slices.csv --out qa/ --which positives
     """
-    from mritool.pipeline.run import reexport_figures
+    from mritool.recipes.screen import reexport_figures
 
     figures = reexport_figures(slices_csv, out_dir, which)
     click.echo(f"wrote {len(figures)} figures and {out_dir}/report.html")
@@ -366,7 +367,7 @@ def demo_command(out_dir, seed):
     Example:
       mritool demo --out demo-output/
     """
-    from mritool.pipeline.demo import run_demo
+    from mritool.recipes.demo import run_demo
 
     result = run_demo(out_dir, seed, log=lambda line: click.echo(line, err=True))
     _echo_metrics(result.summary)
@@ -389,6 +390,6 @@ def train_all_command(**kwargs):
     Example:
       mritool train all --data ../shared/data/lgg/kaggle_3m --out models/ --time-budget 150
     """
-    from mritool.pipeline.train_all import train_all
+    from mritool.recipes.train_all import train_all
 
     _echo_metrics(train_all(command=_command_line(), log=lambda line: click.echo(line, err=True), **kwargs))

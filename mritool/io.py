@@ -8,6 +8,9 @@ import pandas as pd
 
 from mritool.errors import MritoolError
 
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)  # read once: the temporary file's 0600 becomes what a plain open() would have given
+
 
 def _replace_atomic(path: Path, write) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -18,6 +21,7 @@ def _replace_atomic(path: Path, write) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             write(stream)
+        os.chmod(temporary, 0o666 & ~_UMASK)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -26,6 +30,10 @@ def _replace_atomic(path: Path, write) -> None:
 
 def write_text_atomic(path, text: str) -> None:
     _replace_atomic(Path(path), lambda stream: stream.write(text.encode()))
+
+
+def write_bytes_atomic(path, data: bytes) -> None:
+    _replace_atomic(Path(path), lambda stream: stream.write(data))
 
 
 def write_csv_atomic(path, table: pd.DataFrame) -> None:

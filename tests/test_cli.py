@@ -47,7 +47,7 @@ def test_missing_path(run, tmp_path):
 
 
 def test_empty_folder(run, tmp_path):
-    _one_line_error(run("index", tmp_path), "no images found")
+    _one_line_error(run("index", tmp_path), "no studies found")
 
 
 def test_not_an_image_is_listed_by_index(run, tmp_path):

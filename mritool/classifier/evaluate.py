@@ -1,24 +1,26 @@
-"""``evaluate classifier``: screening metrics at the card's threshold, a ROC curve, per-slice scores."""
+"""``evaluate classifier``: screening metrics at the card's threshold, a ROC curve, per-slice scores, on
+the runtime the card names."""
 
 import json
 from pathlib import Path
 
 from mritool.classifier.operating_point import roc_auc, roc_curve, screening_metrics
-from mritool.classifier.predict import load_classifier, screening_probabilities, screening_scores
+from mritool.classifier.threshold import patient_scores
 from mritool.io import write_csv_atomic, write_text_atomic
+from mritool.runtimes import load_predictor
 from mritool.training.plots import plot_roc
-from mritool.training.slices import evaluation_subset, labelled_slices
+from mritool.training.slices import evaluation_split, labelled_data
 
 
 def evaluate_classifier(data_root, model_dir, out_dir=None, split_path=None, subset="validation",
                         threshold: float | None = None) -> dict:
-    model, card = load_classifier(model_dir)
-    slices = evaluation_subset(labelled_slices(data_root), model_dir, split_path, subset)
+    predict, card, _ = load_predictor(model_dir, "classifier")
+    data = labelled_data(data_root)
+    slices = data.subset(evaluation_split(model_dir, split_path), subset)
     out_dir = Path(out_dir or Path(model_dir) / "evaluation")
     out_dir.mkdir(parents=True, exist_ok=True)
     labels = slices["has_tumor"].astype(bool).to_numpy()
-    probabilities = screening_probabilities(model, card, slices, model_dir)
-    scores = screening_scores(probabilities, card, slices)
+    probabilities, scores = patient_scores(data, slices, predict, card)
     metrics = screening_metrics(labels, scores, card["threshold"] if threshold is None else threshold)
     metrics["slice_roc_auc"] = roc_auc(labels, probabilities)
     metrics.update({"subset": subset, "patients": int(slices["patient_id"].nunique())})

@@ -4,6 +4,7 @@ import numpy as np
 from scipy.stats import rankdata
 
 from mritool.errors import MritoolError
+from mritool.metrics.confusion import confusion_counts, ratio
 
 
 def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
@@ -52,19 +53,14 @@ def choose_threshold(labels: np.ndarray, scores: np.ndarray, target_sensitivity:
 
 def screening_metrics(labels: np.ndarray, scores: np.ndarray, threshold: float) -> dict:
     labels = np.asarray(labels, bool)
-    called = np.asarray(scores) >= threshold
-    tp, fn = int((called & labels).sum()), int((~called & labels).sum())
-    fp, tn = int((called & ~labels).sum()), int((~called & ~labels).sum())
-
-    def ratio(a, b):
-        return float(a / (a + b)) if a + b else float("nan")
-
+    counts = confusion_counts(labels, np.asarray(scores) >= threshold)
+    tp, fn, fp, tn = counts["tp"], counts["fn"], counts["fp"], counts["tn"]
     return {
         "threshold": float(threshold),
-        "sensitivity": ratio(tp, fn),
-        "specificity": ratio(tn, fp),
-        "precision": ratio(tp, fp),
+        "sensitivity": ratio(tp, tp + fn),
+        "specificity": ratio(tn, tn + fp),
+        "precision": ratio(tp, tp + fp),
         "roc_auc": roc_auc(labels, scores),
-        "confusion_matrix": {"tp": tp, "fn": fn, "fp": fp, "tn": tn},
+        "confusion_matrix": counts,
         "slices": int(len(labels)),
     }

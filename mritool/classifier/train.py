@@ -6,9 +6,12 @@ from pathlib import Path
 import keras
 
 from mritool.classifier.model import build_classifier
-from mritool.classifier.threshold import operating_point
+from mritool.bundle.card import weights_path, write_card
+from mritool.bundle.runtime_spec import DEFAULT_RUNTIME, RuntimeSpec
+from mritool.classifier.threshold import TARGET_SENSITIVITY, operating_point
 from mritool.data.preprocessing import PreprocessConfig
-from mritool.training.card import write_card
+from mritool.runtimes import make_predictor
+from mritool.training.augment import AugmentConfig
 from mritool.training.dataset import classifier_training_dataset, evaluation_dataset
 from mritool.training.fit import FitConfig, fit, make_optimizer, prepare_session, resume_state
 from mritool.training.slices import training_data
@@ -16,19 +19,22 @@ from mritool.training.slices import training_data
 
 def train_classifier(
     data_root, out_dir, fit_config: FitConfig = FitConfig(), preprocessing: PreprocessConfig = PreprocessConfig(),
-    split_path=None, validation_fraction: float = 0.2, target_sensitivity: float = 0.97,
+    split_path=None, validation_fraction: float = 0.2, target_sensitivity: float = TARGET_SENSITIVITY,
     positive_fraction: float = 0.5, backbone_weights=None, slice_context: bool = False, resume: bool = False,
-    command: str | None = None,
+    command: str | None = None, augment: AugmentConfig = AugmentConfig(), runtime: RuntimeSpec = DEFAULT_RUNTIME,
 ) -> dict:
-    """Train, pick the threshold reaching ``target_sensitivity`` on validation slices, write the card."""
+    """Train, pick the threshold reaching ``target_sensitivity`` on validation slices with ``runtime`` (the
+    one the card then names for screening), write the card."""
     out_dir = Path(out_dir)
     data = training_data(data_root, out_dir, preprocessing, split_path, validation_fraction, fit_config.seed)
     train, validation = data.train, data.validation
     prepare_session(fit_config)
     train_ds = classifier_training_dataset(
-        train, data.train_stats, preprocessing, fit_config.batch_size, fit_config.seed, positive_fraction
+        data.data, train, data.train_stats, preprocessing, fit_config.batch_size, fit_config.seed, positive_fraction,
+        augment,
     )
-    validation_ds = evaluation_dataset(validation, data.validation_stats, preprocessing, fit_config.batch_size, "label")
+    validation_ds = evaluation_dataset(data.data, validation, data.validation_stats, preprocessing,
+                                       fit_config.batch_size, "label")
     steps = fit_config.steps_per_epoch or math.ceil(len(train) / fit_config.batch_size)
     model, initial_epoch = resume_state(out_dir, "classifier") if resume else (None, 0)
     if model is None:
@@ -40,15 +46,17 @@ def train_classifier(
         )
     training = fit(model, train_ds, validation_ds, out_dir, "classifier", fit_config, steps, "val_loss", initial_epoch)
 
-    best = keras.models.load_model(out_dir / "classifier.keras", compile=False)
+    best = keras.models.load_model(weights_path(out_dir, "classifier"), compile=False)
     card = {
         "preprocessing": preprocessing.to_dict(),
         "model": {"architecture": "resnet50", "image_size": preprocessing.image_size,
                   "backbone_weights": str(backbone_weights) if backbone_weights else None},
+        "runtime": runtime.to_dict(),
     }
-    card.update(operating_point(best, card, validation, out_dir, target_sensitivity, slice_context, fit_config.batch_size))
+    predict = make_predictor(best, runtime, weights_path(out_dir, "classifier"))
+    card.update(operating_point(predict, card, data.data, validation, out_dir, target_sensitivity, slice_context))
     card.update({
-        "training": {**fit_config.to_dict(), "positive_fraction": positive_fraction,
+        "training": {**fit_config.to_dict(), "positive_fraction": positive_fraction, "augmentation": augment.to_dict(),
                      "validation_fraction": validation_fraction, **training},
         "data": data.card_section(data_root),
         "reproduce": command,

@@ -1,29 +1,23 @@
-"""Index a folder of slices into a table: a row per slice, masks paired, patients and slices ordered.
+"""A table of slices from patient volumes: a row per slice with its truth summarised, the institution
+and, for the ``kaggle_3m`` layout, the clinical table (``data.csv``) joined by patient."""
 
-Works on the ``kaggle_3m`` layout (``PATIENT/PATIENT_<n>.tif`` + ``PATIENT/PATIENT_<n>_mask.tif``,
-``data.csv`` at the root) and on any unlabelled folder of slices: one patient per folder, searched
-recursively; slices without a mask simply have no truth.
-"""
-
-import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from mritool.data.reader import IMAGE_SUFFIXES, decode
 from mritool.errors import MritoolError
+from mritool.volumes import Volume
+from mritool.volumes.readers import find_studies, read_study
 
-MASK_SUFFIX = "_mask"
-SLICE_NUMBER = re.compile(r"_(\d+)$")
-SLICE_COLUMNS = ["patient_id", "slice_index", "image_path", "mask_path", "has_tumor", "tumor_area_px"]
+INDEX_COLUMNS = ["patient_id", "slice_index", "institution", "image_path", "mask_path", "has_tumor",
+                 "tumor_area_px", "volume", "position"]
 
 
 @dataclass
 class DatasetIndex:
-    slices: pd.DataFrame  # SLICE_COLUMNS (+ institution, + data.csv columns when present)
+    slices: pd.DataFrame  # INDEX_COLUMNS (+ data.csv columns when present); volume/position locate the pixels
     problems: pd.DataFrame  # path, error: files that are not usable slices
 
     @property
@@ -31,52 +25,23 @@ class DatasetIndex:
         return bool(self.slices["mask_path"].notna().all()) and len(self.slices) > 0
 
 
-def _natural_key(name: str):
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
-
-
 def _institution(patient_id: str) -> str:
     parts = patient_id.split("_")
     return parts[1] if len(parts) >= 3 else "unknown"
 
 
-def _slice_rows(folder: Path, files: list[Path]):
-    """Rows for the slices of one folder, and problems (a mask with no image)."""
-    images = {p.stem: p for p in files if not p.stem.endswith(MASK_SUFFIX)}
-    masks = {p.stem[: -len(MASK_SUFFIX)]: p for p in files if p.stem.endswith(MASK_SUFFIX)}
-    problems = [(str(masks[stem]), "mask with no image") for stem in sorted(set(masks) - set(images))]
-    patient_id = folder.name
-    stems = sorted(images, key=_natural_key)
+def volume_problems(volume: Volume) -> list[tuple[str, str]]:
+    """The study's files that are not slices, then its slices whose pixels could not be read."""
+    return volume.problems + [(ref.source, ref.error) for ref in volume.refs if ref.error]
+
+
+def _rows(volume: Volume, number: int) -> list[dict]:
     rows = []
-    for position, stem in enumerate(stems, start=1):
-        number = SLICE_NUMBER.search(stem)
-        mask = masks.get(stem)
-        rows.append({
-            "patient_id": patient_id,
-            "slice_index": int(number.group(1)) if number else position,
-            "image_path": str(images[stem]),
-            "mask_path": str(mask) if mask else None,
-        })
-    return rows, problems
-
-
-def _add_truth(slices: pd.DataFrame, problems: list) -> pd.DataFrame:
-    """has_tumor / tumor_area_px from each mask; an unreadable mask becomes a problem, its slice unlabelled."""
-    areas = []
-    for mask_path in slices["mask_path"]:
-        if not isinstance(mask_path, str):
-            areas.append(np.nan)
-            continue
-        try:
-            areas.append(float(np.count_nonzero(decode(Path(mask_path)))))
-        except MritoolError as exc:
-            problems.append((mask_path, str(exc)))
-            areas.append(np.nan)
-    slices["tumor_area_px"] = areas
-    unreadable = slices["tumor_area_px"].isna()
-    slices.loc[unreadable, "mask_path"] = None
-    slices["has_tumor"] = pd.array([None if np.isnan(a) else a > 0 for a in areas], dtype="boolean")
-    return slices
+    for position, (ref, mask) in enumerate(zip(volume.refs, volume.masks)):
+        rows.append({"patient_id": volume.patient_id, "slice_index": ref.index, "image_path": ref.source,
+                     "mask_path": ref.mask_source, "tumor_area_px": float(np.count_nonzero(mask)) if mask is not None else np.nan,
+                     "volume": number, "position": position})
+    return rows
 
 
 def _join_clinical(slices: pd.DataFrame, root: Path) -> pd.DataFrame:
@@ -90,43 +55,39 @@ def _join_clinical(slices: pd.DataFrame, root: Path) -> pd.DataFrame:
     return slices.assign(Patient=case).merge(clinical, on="Patient", how="left").drop(columns="Patient")
 
 
-def index_folder(root, check_images: bool = False) -> DatasetIndex:
-    """Index every slice under ``root``. ``check_images`` decodes each image and lists the unreadable."""
+def index_volumes(root, keep_pixels: bool = False) -> tuple[DatasetIndex, list[Volume]]:
+    """Read every study under ``root`` into an index; the volumes too when ``keep_pixels`` (else each is
+    dropped once summarised, so indexing a large folder holds one volume at a time)."""
     root = Path(root)
-    if not root.exists():
-        raise MritoolError(f"{root}: no such folder")
-    if not root.is_dir():
-        raise MritoolError(f"{root}: not a folder")
-    by_folder: dict[Path, list[Path]] = {}
-    for folder, _, names in os.walk(root, followlinks=True):  # archives often link patient folders in
-        images = [Path(folder) / name for name in names if Path(name).suffix.lower() in IMAGE_SUFFIXES]
-        if images:
-            by_folder[Path(folder)] = images
-    rows, problems = [], []
-    for folder in sorted(by_folder, key=lambda f: _natural_key(str(f))):
-        folder_rows, folder_problems = _slice_rows(folder, by_folder[folder])
-        rows += folder_rows
-        problems += folder_problems
-    if not rows:
-        raise MritoolError(f"{root}: no images found ({', '.join(IMAGE_SUFFIXES)})")
-    slices = pd.DataFrame(rows, columns=SLICE_COLUMNS[:4])
-    slices = slices.sort_values(["patient_id", "slice_index"], kind="stable").reset_index(drop=True)
-    slices = _add_truth(slices, problems)
+    rows, problems, volumes = [], [], []
+    for study in find_studies(root):
+        try:
+            volume = read_study(study)
+        except MritoolError as exc:
+            problems.append((str(study.location), str(exc)))
+            continue
+        rows += _rows(volume, len(volumes))
+        problems += volume_problems(volume)
+        volumes.append(volume if keep_pixels else None)
+    slices = pd.DataFrame(rows, columns=[c for c in INDEX_COLUMNS if c not in ("institution", "has_tumor")])
+    slices["has_tumor"] = pd.array([None if np.isnan(a) else a > 0 for a in slices["tumor_area_px"]], dtype="boolean")
     slices.insert(2, "institution", slices["patient_id"].map(_institution))
-    if check_images:
-        for path in slices["image_path"]:
-            try:
-                decode(Path(path))
-            except MritoolError as exc:
-                problems.append((path, str(exc)))
-    slices = _join_clinical(slices, root)
-    return DatasetIndex(slices, pd.DataFrame(problems, columns=["path", "error"]))
+    slices = _join_clinical(slices[INDEX_COLUMNS + [c for c in slices.columns if c not in INDEX_COLUMNS]], root)
+    return DatasetIndex(slices, pd.DataFrame(problems, columns=["path", "error"])), volumes
+
+
+def index_folder(root) -> DatasetIndex:
+    """Index every slice under ``root``; unreadable files are listed in ``problems``, not raised."""
+    return index_volumes(root)[0]
 
 
 def require_labelled(index: DatasetIndex, root) -> pd.DataFrame:
-    """The slices of a labelled data set, or a clear error when any slice lacks its mask."""
+    """The slices of a labelled data set, or a clear error when any slice lacks its mask or its pixels."""
     missing = index.slices["mask_path"].isna()
     if missing.any():
         example = index.slices.loc[missing, "image_path"].iloc[0]
         raise MritoolError(f"{root}: {int(missing.sum())} slices have no readable mask (e.g. {example})")
+    unreadable = index.problems["path"].isin(index.slices["image_path"])
+    if unreadable.any():
+        raise MritoolError(f"{root}: {int(unreadable.sum())} slices are unreadable (e.g. {index.problems.loc[unreadable, 'error'].iloc[0]})")
     return index.slices

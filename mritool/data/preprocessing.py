@@ -19,6 +19,8 @@ from typing import Iterable
 import numpy as np
 
 from mritool.errors import MritoolError
+from mritool.volumes import Volume
+from mritool.volumes.image import as_model_input
 
 NORMALIZATIONS = ("volume", "slice")
 
@@ -84,6 +86,22 @@ def intensity_stats(images: Iterable[np.ndarray]) -> np.ndarray:
     for image in images:
         stats.add(image)
     return stats.mean_std()
+
+
+def volume_input(volume: Volume, positions, config: PreprocessConfig) -> np.ndarray:
+    """Model input (n, s, s, 3) for the slices at ``positions`` of ``volume`` (all readable), normalised
+    over those slices: the one path from a volume to either model, in training, tuning and screening."""
+    size = config.image_size
+    resized = [as_model_input(volume.images[p], size, volume.refs[p].source) for p in positions]
+    return normalise_volume(np.stack(resized) if resized else np.zeros((0, size, size, 3), np.float32), config)
+
+
+def normalise_volume(resized: np.ndarray, config: PreprocessConfig) -> np.ndarray:
+    """A volume's slices at model size, (n, s, s, 3) in source scale, z-scored with the volume's statistics
+    (each slice's own with ``normalization="slice"``) and channels reordered."""
+    if config.normalization == "volume":
+        return preprocess(resized, intensity_stats(resized), config)
+    return np.stack([preprocess(image, intensity_stats([image]), config) for image in resized]) if len(resized) else resized
 
 
 def preprocess(image: np.ndarray, stats: np.ndarray, config: PreprocessConfig) -> np.ndarray:

@@ -3,13 +3,22 @@
 import numpy as np
 import pandas as pd
 
-from mritool.data.reader import read_mask
-from mritool.segmenter.metrics import dice_score, iou_score
+from mritool.data.preprocessing import PreprocessConfig
+from mritool.runtimes import Predictor
+from mritool.segmenter.predict import segment_volume
+from mritool.training.slices import LabelledData, patient_volumes
+from mritool.metrics.dice import dice_score
+from mritool.metrics.iou import iou_score
 from mritool.segmenter.postprocess import PostProcessConfig, postprocess_volume
 
 
-def read_truth(slices: pd.DataFrame, size: int) -> np.ndarray:
-    return np.stack([read_mask(path, size) for path in slices["mask_path"]])
+def patient_maps(data: LabelledData, slices: pd.DataFrame, predict: Predictor, preprocessing: PreprocessConfig) -> np.ndarray:
+    """(n, s, s) float16 probability maps of ``slices``, in table order, segmented volume by volume."""
+    size = preprocessing.image_size
+    maps = np.zeros((len(slices), size, size), np.float16)
+    for volume, positions, rows in patient_volumes(data, slices):
+        maps[rows] = segment_volume(volume, positions, predict, preprocessing)
+    return maps
 
 
 def patient_rows(slices: pd.DataFrame) -> dict:

@@ -9,13 +9,15 @@ from mritool.data.preprocessing import PreprocessConfig
 from mritool.segmenter.losses import FocalTverskyLoss
 from mritool.segmenter.metrics import DiceCoefficient
 from mritool.segmenter.model import build_resunet
-from mritool.segmenter.predict import predict_probability_maps
-from mritool.segmenter.scoring import postprocess_by_patient, read_truth, score_masks, summarise
+from mritool.segmenter.scoring import patient_maps, postprocess_by_patient, score_masks, summarise
 from mritool.segmenter.tuning import tune_postprocessing
-from mritool.training.card import write_card
+from mritool.bundle.card import weights_path, write_card
+from mritool.bundle.runtime_spec import DEFAULT_RUNTIME, RuntimeSpec
+from mritool.runtimes import make_predictor
+from mritool.training.augment import AugmentConfig
 from mritool.training.dataset import evaluation_dataset, segmenter_training_dataset
 from mritool.training.fit import FitConfig, fit, make_optimizer, prepare_session, resume_state
-from mritool.training.slices import training_data
+from mritool.training.slices import training_data, truth_masks
 
 
 def train_segmenter(
@@ -23,19 +25,22 @@ def train_segmenter(
     split_path=None, validation_fraction: float = 0.2, negative_fraction: float = 0.0,
     base_filters: int = 16, depth: int = 4, alpha: float = 0.7, gamma: float = 0.75,
     area_oversampling: bool = False, resume: bool = False, command: str | None = None,
+    augment: AugmentConfig = AugmentConfig(), runtime: RuntimeSpec = DEFAULT_RUNTIME,
 ) -> dict:
-    """Train on tumor slices (plus ``negative_fraction`` empty ones), tune post-processing, write the card."""
+    """Train on tumor slices (plus ``negative_fraction`` empty ones), tune post-processing on ``runtime``'s
+    maps, write the card."""
     out_dir = Path(out_dir)
     data = training_data(data_root, out_dir, preprocessing, split_path, validation_fraction, fit_config.seed)
     train, validation, validation_stats = data.train, data.validation, data.validation_stats
     prepare_session(fit_config)
     train_ds = segmenter_training_dataset(
-        train, data.train_stats, preprocessing, fit_config.batch_size, fit_config.seed, negative_fraction,
-        area_oversampling=area_oversampling,
+        data.data, train, data.train_stats, preprocessing, fit_config.batch_size, fit_config.seed, negative_fraction,
+        augment, area_oversampling=area_oversampling,
     )
     positives = validation["has_tumor"].astype(bool).to_numpy()
     validation_ds = evaluation_dataset(
-        validation[positives], validation_stats[positives], preprocessing, fit_config.batch_size, "mask"
+        data.data, validation[positives].reset_index(drop=True), validation_stats[positives], preprocessing,
+        fit_config.batch_size, "mask",
     )
     train_positives = int(train["has_tumor"].sum())
     steps = fit_config.steps_per_epoch or math.ceil(train_positives / (1 - negative_fraction) / fit_config.batch_size)
@@ -49,15 +54,17 @@ def train_segmenter(
         )
     training = fit(model, train_ds, validation_ds, out_dir, "segmenter", fit_config, steps, "val_loss", initial_epoch)
 
-    best = keras.models.load_model(out_dir / "segmenter.keras", compile=False)
+    best = keras.models.load_model(weights_path(out_dir, "segmenter"), compile=False)
     card = {
         "preprocessing": preprocessing.to_dict(),
         "model": {"architecture": "resunet", "image_size": preprocessing.image_size,
                   "base_filters": base_filters, "depth": depth},
         "loss": {"name": "focal_tversky", "alpha": alpha, "gamma": gamma},
+        "runtime": runtime.to_dict(),
     }
-    probabilities = predict_probability_maps(best, card, validation, validation_stats, fit_config.batch_size)
-    truth = read_truth(validation, preprocessing.image_size)
+    predict = make_predictor(best, runtime, weights_path(out_dir, "segmenter"))
+    probabilities = patient_maps(data.data, validation, predict, preprocessing)
+    truth = truth_masks(data.data, validation, preprocessing.image_size)
     postprocessing, candidates = tune_postprocessing(validation, truth, probabilities)
     candidates.to_csv(out_dir / "segmenter_postprocessing_tuning.csv", index=False)
     per_slice, per_patient = score_masks(validation, truth, postprocess_by_patient(validation, probabilities, postprocessing))
@@ -65,6 +72,7 @@ def train_segmenter(
         "postprocessing": postprocessing.to_dict(),
         "validation_metrics": {**summarise(per_slice, per_patient), "scope": "all validation slices, no classifier in front"},
         "training": {**fit_config.to_dict(), "negative_fraction": negative_fraction, "area_oversampling": area_oversampling,
+                     "augmentation": augment.to_dict(),
                      "validation_fraction": validation_fraction, **training},
         "data": data.card_section(data_root),
         "reproduce": command,

@@ -6,8 +6,23 @@ midline but not front to back.
 """
 
 import math
+from dataclasses import asdict, dataclass
 
 import tensorflow as tf
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """Augmentation strengths: rotation in degrees, zoom and shift as fractions of the image, intensity
+    as the gain and offset range in z-score units. Recorded in the model card."""
+
+    rotation_deg: float = 15.0
+    zoom: float = 0.1
+    shift: float = 0.05
+    intensity: float = 0.1
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 def random_affine(batch_shape_hw, rotation_deg: float, zoom: float, shift: float) -> tf.Tensor:
@@ -45,12 +60,12 @@ def jitter_intensity(image: tf.Tensor, strength: float) -> tf.Tensor:
     return image * gain + offset
 
 
-def augment_pair(image, mask, rotation_deg=15.0, zoom=0.1, shift=0.05, intensity=0.1):
-    transform = random_affine(image.shape[:2], rotation_deg, zoom, shift)
+def augment_pair(image, mask, config: AugmentConfig = AugmentConfig()):
+    transform = random_affine(image.shape[:2], config.rotation_deg, config.zoom, config.shift)
     image, mask = warp_pair(image, mask, transform)
-    return jitter_intensity(image, intensity), mask
+    return jitter_intensity(image, config.intensity), mask
 
 
-def augment_image(image, rotation_deg=15.0, zoom=0.1, shift=0.05, intensity=0.1):
-    transform = random_affine(image.shape[:2], rotation_deg, zoom, shift)
-    return jitter_intensity(_warp(image, transform, "BILINEAR"), intensity)
+def augment_image(image, config: AugmentConfig = AugmentConfig()):
+    transform = random_affine(image.shape[:2], config.rotation_deg, config.zoom, config.shift)
+    return jitter_intensity(_warp(image, transform, "BILINEAR"), config.intensity)

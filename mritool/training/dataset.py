@@ -1,7 +1,7 @@
-"""tf.data input for training and batch inference: streams slices from disk, never one big array.
+"""tf.data input for training and validation, over patient volumes already in memory.
 
-Every slice goes through ``read_image`` + ``preprocess``, the same two functions the screening
-pipeline calls, with the intensity statistics of its patient volume computed once up front.
+Every slice goes through ``as_model_input`` + ``preprocess``, as in ``volume_input`` (the path tuning
+and screening take), with the intensity statistics of its patient volume computed once up front.
 """
 
 import numpy as np
@@ -9,14 +9,21 @@ import pandas as pd
 import tensorflow as tf
 
 from mritool.data.preprocessing import IntensityStats, PreprocessConfig, preprocess
-from mritool.data.reader import read_image, read_mask
-from mritool.training.augment import augment_image, augment_pair
+from mritool.training.augment import AugmentConfig, augment_image, augment_pair
 from mritool.training.sampling import area_weighted_draws
+from mritool.training.slices import LabelledData
+from mritool.volumes.image import as_model_input, resize_mask
 
 AUTOTUNE = tf.data.AUTOTUNE
 
 
-def intensity_stats_per_slice(slices: pd.DataFrame, config: PreprocessConfig) -> np.ndarray:
+def _pixels(data: LabelledData, slices: pd.DataFrame, row: int, size: int) -> np.ndarray:
+    volume = data.volumes[slices["volume"].iat[row]]
+    position = slices["position"].iat[row]
+    return as_model_input(volume.images[position], size, volume.refs[position].source)
+
+
+def intensity_stats_per_slice(data: LabelledData, slices: pd.DataFrame, config: PreprocessConfig) -> np.ndarray:
     """(n, 2, 3) float32: the normalisation statistics of each slice's volume (or of the slice itself)."""
     stats = np.zeros((len(slices), 2, 3), np.float32)
     groups = slices.groupby("patient_id").indices if config.normalization == "volume" else {
@@ -24,94 +31,85 @@ def intensity_stats_per_slice(slices: pd.DataFrame, config: PreprocessConfig) ->
     }
     for rows in groups.values():
         accumulator = IntensityStats()
-        for path in slices["image_path"].iloc[rows]:
-            accumulator.add(read_image(path, config.image_size))
+        for row in rows:
+            accumulator.add(_pixels(data, slices, row, config.image_size))
         stats[rows] = accumulator.mean_std()
     return stats
 
 
-def _loader(config: PreprocessConfig, with_mask: bool):
+def _loader(data: LabelledData, slices: pd.DataFrame, config: PreprocessConfig, with_mask: bool):
     size = config.image_size
+    volumes, positions = slices["volume"].to_numpy(), slices["position"].to_numpy()
 
-    def load(image_path, mask_path, stats):
-        image = preprocess(read_image(image_path.decode(), size), stats, config)
+    def load(row, stats):
+        image = preprocess(_pixels(data, slices, row, size), stats, config)
         if not with_mask:
             return image
-        return image, read_mask(mask_path.decode(), size).astype(np.float32)[..., None]
+        mask = data.volumes[volumes[row]].masks[positions[row]]
+        return image, resize_mask(mask, (size, size)).astype(np.float32)[..., None]
 
-    def load_tf(image_path, mask_path, stats):
+    def load_tf(row, stats):
         if with_mask:
-            image, mask = tf.numpy_function(load, [image_path, mask_path, stats], [tf.float32, tf.float32])
+            image, mask = tf.numpy_function(load, [row, stats], [tf.float32, tf.float32])
             return tf.ensure_shape(image, (size, size, 3)), tf.ensure_shape(mask, (size, size, 1))
-        image = tf.numpy_function(load, [image_path, mask_path, stats], tf.float32)
-        return tf.ensure_shape(image, (size, size, 3))
+        return tf.ensure_shape(tf.numpy_function(load, [row, stats], tf.float32), (size, size, 3))
 
     return load_tf
 
 
-def _sources(slices: pd.DataFrame, stats: np.ndarray) -> tf.data.Dataset:
-    masks = slices["mask_path"].fillna("").astype(str).to_numpy() if "mask_path" in slices else np.full(len(slices), "")
-    labels = slices["has_tumor"].fillna(False).astype(np.float32).to_numpy() if "has_tumor" in slices else np.zeros(len(slices), np.float32)
-    return tf.data.Dataset.from_tensor_slices(
-        (slices["image_path"].astype(str).to_numpy(), masks, stats, labels)
-    )
+def _sources(slices: pd.DataFrame, stats: np.ndarray, rows=None) -> tf.data.Dataset:
+    rows = np.arange(len(slices)) if rows is None else np.asarray(rows)
+    labels = slices["has_tumor"].fillna(False).astype(np.float32).to_numpy()
+    return tf.data.Dataset.from_tensor_slices((rows, stats[rows], labels[rows]))
 
 
-def classifier_training_dataset(slices, stats, config, batch_size, seed, positive_fraction=0.5, augment=True):
+def classifier_training_dataset(data, slices, stats, config, batch_size, seed, positive_fraction=0.5,
+                                augment: AugmentConfig | None = AugmentConfig()):
     """Infinite batches of (image, label) with ``positive_fraction`` tumor slices on average."""
-    load = _loader(config, with_mask=False)
+    load = _loader(data, slices, config, with_mask=False)
     source = _sources(slices, stats)
-    positives = source.filter(lambda p, m, s, y: y > 0.5).repeat().shuffle(512, seed=seed)
-    negatives = source.filter(lambda p, m, s, y: y <= 0.5).repeat().shuffle(512, seed=seed + 1)
+    positives = source.filter(lambda r, s, y: y > 0.5).repeat().shuffle(512, seed=seed)
+    negatives = source.filter(lambda r, s, y: y <= 0.5).repeat().shuffle(512, seed=seed + 1)
     mixed = tf.data.Dataset.sample_from_datasets(
         [positives, negatives], [positive_fraction, 1 - positive_fraction], seed=seed
     )
 
-    def prepare(path, mask, stat, label):
-        image = load(path, mask, stat)
-        return (augment_image(image) if augment else image), label[None]
+    def prepare(row, stat, label):
+        image = load(row, stat)
+        return (augment_image(image, augment) if augment else image), label[None]
 
     return mixed.map(prepare, num_parallel_calls=AUTOTUNE).batch(batch_size).prefetch(AUTOTUNE)
 
 
-def segmenter_training_dataset(slices, stats, config, batch_size, seed, negative_fraction=0.0, augment=True,
-                               area_oversampling=False):
+def segmenter_training_dataset(data, slices, stats, config, batch_size, seed, negative_fraction=0.0,
+                               augment: AugmentConfig | None = AugmentConfig(), area_oversampling=False):
     """Infinite batches of (image, mask): tumor slices (drawn by tumor area if asked), plus
     ``negative_fraction`` of empty ones."""
-    load = _loader(config, with_mask=True)
+    load = _loader(data, slices, config, with_mask=True)
     source = _sources(slices, stats)
     if area_oversampling:
         tumor = np.flatnonzero(slices["has_tumor"].astype(bool).to_numpy())
-        drawn = tumor[area_weighted_draws(slices["tumor_area_px"].to_numpy()[tumor], seed)]
-        positives = _sources(slices.iloc[drawn], stats[drawn]).repeat()
+        positives = _sources(slices, stats, tumor[area_weighted_draws(slices["tumor_area_px"].to_numpy()[tumor], seed)]).repeat()
     else:
-        positives = source.filter(lambda p, m, s, y: y > 0.5).repeat().shuffle(512, seed=seed)
+        positives = source.filter(lambda r, s, y: y > 0.5).repeat().shuffle(512, seed=seed)
     if negative_fraction > 0:
-        negatives = source.filter(lambda p, m, s, y: y <= 0.5).repeat().shuffle(512, seed=seed + 1)
+        negatives = source.filter(lambda r, s, y: y <= 0.5).repeat().shuffle(512, seed=seed + 1)
         positives = tf.data.Dataset.sample_from_datasets(
             [positives, negatives], [1 - negative_fraction, negative_fraction], seed=seed
         )
 
-    def prepare(path, mask, stat, label):
-        image, truth = load(path, mask, stat)
-        return augment_pair(image, truth) if augment else (image, truth)
+    def prepare(row, stat, label):
+        image, truth = load(row, stat)
+        return augment_pair(image, truth, augment) if augment else (image, truth)
 
     return positives.map(prepare, num_parallel_calls=AUTOTUNE).batch(batch_size).prefetch(AUTOTUNE)
 
 
-def evaluation_dataset(slices, stats, config, batch_size, target: str):
+def evaluation_dataset(data, slices, stats, config, batch_size, target: str):
     """Finite, ordered batches of (image, target) where target is ``"label"`` or ``"mask"``."""
-    load = _loader(config, with_mask=target == "mask")
+    load = _loader(data, slices, config, with_mask=target == "mask")
 
-    def prepare(path, mask, stat, label):
-        return load(path, mask, stat) if target == "mask" else (load(path, mask, stat), label[None])
+    def prepare(row, stat, label):
+        return load(row, stat) if target == "mask" else (load(row, stat), label[None])
 
     return _sources(slices, stats).map(prepare, num_parallel_calls=AUTOTUNE).batch(batch_size).prefetch(AUTOTUNE)
-
-
-def image_dataset(slices, stats, config, batch_size):
-    """Finite, ordered batches of preprocessed images (no truth needed)."""
-    load = _loader(config, with_mask=False)
-    return _sources(slices, stats).map(
-        lambda p, m, s, y: load(p, m, s), num_parallel_calls=AUTOTUNE
-    ).batch(batch_size).prefetch(AUTOTUNE)

@@ -42,7 +42,7 @@ def test_unlabelled_nested_folder_of_mixed_formats(tmp_path):
         for name in names:
             cv2.imwrite(str(tmp_path / folder / name), np.full((16, 16), 50, np.uint8))
     (tmp_path / "a/patient1/notes.txt").write_text("ignored")
-    result = index_folder(tmp_path, check_images=True)
+    result = index_folder(tmp_path)
     slices = result.slices
     assert sorted(slices["patient_id"].unique()) == ["patient1", "patient2"]
     assert len(slices) == 3 and slices["mask_path"].isna().all() and slices["has_tumor"].isna().all()
@@ -58,7 +58,7 @@ def test_problems_are_listed_not_raised(phantoms, tmp_path):
     patient = sorted(p for p in root.iterdir() if p.is_dir())[0]
     (patient / f"{patient.name}_99_mask.tif").write_bytes(b"orphan")
     (patient / f"{patient.name}_2.tif").write_bytes(b"")
-    result = index_folder(root, check_images=True)
+    result = index_folder(root)
     errors = dict(zip(result.problems["path"].map(lambda p: p.rsplit("/", 1)[-1]), result.problems["error"]))
     assert errors[f"{patient.name}_99_mask.tif"] == "mask with no image"
     assert "empty file" in errors[f"{patient.name}_2.tif"]

@@ -1,7 +1,9 @@
 import numpy as np
 import pytest
 
-from mritool.segmenter.metrics import DiceCoefficient, dice_score, iou_score
+from mritool.metrics.dice import dice_score
+from mritool.metrics.iou import iou_score
+from mritool.segmenter.metrics import DiceCoefficient
 
 EMPTY = np.zeros((8, 8), bool)
 FULL = np.ones((8, 8), bool)

@@ -1,7 +1,7 @@
 import numpy as np
 import tensorflow as tf
 
-from mritool.training.augment import augment_pair, random_affine, warp_pair
+from mritool.training.augment import AugmentConfig, augment_pair, random_affine, warp_pair
 
 
 def _square_pair():
@@ -16,7 +16,7 @@ def test_image_and_mask_move_together_and_the_mask_stays_binary():
     image, mask = _square_pair()
     moved = 0
     for _ in range(10):
-        warped_image, warped_mask = augment_pair(image, mask, rotation_deg=30, zoom=0.2, shift=0.1, intensity=0.0)
+        warped_image, warped_mask = augment_pair(image, mask, AugmentConfig(rotation_deg=30, zoom=0.2, shift=0.1, intensity=0.0))
         warped_image, warped_mask = warped_image.numpy(), warped_mask.numpy()[..., 0]
         assert set(np.unique(warped_mask)) <= {0.0, 1.0}
         bright = warped_image[..., 0] > 50

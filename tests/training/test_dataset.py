@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mritool.data.index import index_folder
+from mritool.training.slices import labelled_data
 from mritool.data.preprocessing import PreprocessConfig
 from mritool.training.dataset import (
     classifier_training_dataset, evaluation_dataset, intensity_stats_per_slice, segmenter_training_dataset,
@@ -9,23 +9,25 @@ from mritool.training.dataset import (
 
 
 @pytest.fixture(scope="module")
-def slices(phantoms):
-    return index_folder(phantoms).slices
+def data(phantoms):
+    return labelled_data(phantoms)
 
 
-def test_volume_stats_are_shared_by_a_patient_and_differ_between_patients(slices):
-    stats = intensity_stats_per_slice(slices, PreprocessConfig(image_size=32))
+def test_volume_stats_are_shared_by_a_patient_and_differ_between_patients(data):
+    slices = data.slices
+    stats = intensity_stats_per_slice(data, slices, PreprocessConfig(image_size=32))
     first = slices["patient_id"] == slices["patient_id"].iloc[0]
     assert np.allclose(stats[first.to_numpy()], stats[0])
     assert not np.allclose(stats[~first.to_numpy()][0], stats[0])
-    per_slice = intensity_stats_per_slice(slices, PreprocessConfig(image_size=32, normalization="slice"))
+    per_slice = intensity_stats_per_slice(data, slices, PreprocessConfig(image_size=32, normalization="slice"))
     assert not np.allclose(per_slice[first.to_numpy()], per_slice[0])
 
 
-def test_classifier_batches_are_balanced(slices):
+def test_classifier_batches_are_balanced(data):
+    slices = data.slices
     config = PreprocessConfig(image_size=32)
-    stats = intensity_stats_per_slice(slices, config)
-    dataset = classifier_training_dataset(slices, stats, config, batch_size=32, seed=0, positive_fraction=0.5)
+    stats = intensity_stats_per_slice(data, slices, config)
+    dataset = classifier_training_dataset(data, slices, stats, config, batch_size=32, seed=0, positive_fraction=0.5)
     labels = []
     for images, batch_labels in dataset.take(8):
         assert images.shape == (32, 32, 32, 3) and images.dtype == "float32"
@@ -34,26 +36,29 @@ def test_classifier_batches_are_balanced(slices):
     assert slices["has_tumor"].mean() < 0.45 and 0.4 < share < 0.6
 
 
-def test_segmenter_batches_hold_tumor_masks(slices):
+def test_segmenter_batches_hold_tumor_masks(data):
+    slices = data.slices
     config = PreprocessConfig(image_size=32)
-    stats = intensity_stats_per_slice(slices, config)
-    images, masks = next(iter(segmenter_training_dataset(slices, stats, config, batch_size=8, seed=0)))
+    stats = intensity_stats_per_slice(data, slices, config)
+    images, masks = next(iter(segmenter_training_dataset(data, slices, stats, config, batch_size=8, seed=0)))
     assert images.shape == (8, 32, 32, 3) and masks.shape == (8, 32, 32, 1)
     assert set(np.unique(masks.numpy())) <= {0.0, 1.0}
     assert (masks.numpy().reshape(8, -1).max(axis=1) == 1).all()  # positives only by default
 
 
-def test_area_oversampling_draws_tumor_slices_with_their_own_masks(slices):
+def test_area_oversampling_draws_tumor_slices_with_their_own_masks(data):
+    slices = data.slices
     config = PreprocessConfig(image_size=32)
-    stats = intensity_stats_per_slice(slices, config)
-    dataset = segmenter_training_dataset(slices, stats, config, batch_size=8, seed=0, area_oversampling=True)
+    stats = intensity_stats_per_slice(data, slices, config)
+    dataset = segmenter_training_dataset(data, slices, stats, config, batch_size=8, seed=0, area_oversampling=True)
     for images, masks in dataset.take(3):
         assert images.shape == (8, 32, 32, 3)
         assert (masks.numpy().reshape(8, -1).max(axis=1) == 1).all()
 
 
-def test_evaluation_dataset_is_ordered_and_finite(slices):
+def test_evaluation_dataset_is_ordered_and_finite(data):
+    slices = data.slices
     config = PreprocessConfig(image_size=32)
-    stats = intensity_stats_per_slice(slices, config)
-    labels = np.concatenate([y.numpy()[:, 0] for _, y in evaluation_dataset(slices, stats, config, 16, "label")])
+    stats = intensity_stats_per_slice(data, slices, config)
+    labels = np.concatenate([y.numpy()[:, 0] for _, y in evaluation_dataset(data, slices, stats, config, 16, "label")])
     np.testing.assert_array_equal(labels, slices["has_tumor"].astype(float).to_numpy())

@@ -1,25 +1,8 @@
-"""Dice overlap.
-
-``dice_score`` (NumPy, for evaluation) works on binary masks of any shape: a slice, or a patient
-volume. Empty truth: an empty prediction scores 1.0 (nothing to find, nothing claimed) and any
-predicted pixel scores 0.0. Evaluation reports per-slice Dice on tumor slices only and per-patient
-Dice on the stacked volume, so this convention matters only for tumor-free volumes.
-
-``DiceCoefficient`` (Keras, for training logs) is the soft Dice of the thresholded batch, smoothed
-by 1 like the Tversky loss.
-"""
+"""The Dice coefficient as a Keras metric, for training logs: the Dice of the thresholded batch over all
+pixels seen in the epoch, smoothed by 1 like the Tversky loss. Evaluation uses ``mritool.metrics.dice``."""
 
 import keras
-import numpy as np
 from keras import ops
-
-
-def dice_score(truth: np.ndarray, prediction: np.ndarray) -> float:
-    truth, prediction = truth.astype(bool), prediction.astype(bool)
-    total = truth.sum() + prediction.sum()
-    if total == 0:
-        return 1.0
-    return float(2 * np.logical_and(truth, prediction).sum() / total)
 
 
 @keras.saving.register_keras_serializable(package="mritool")

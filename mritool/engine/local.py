@@ -1,0 +1,76 @@
+"""The local runner: ``screen_volume`` over studies on this machine, with reading and writing overlapped.
+
+A reader thread reads the next study while the models work on this one, and a writer thread writes the
+previous one's masks (decoding, resizing, PNG encoding and inference all release the GIL). Memory is
+bounded by three patient volumes, not by the size of the cohort.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mritool.engine.records import slice_records
+from mritool.engine.screen_volume import screen_volume
+from mritool.engine.stages import Stages
+from mritool.engine.timings import StageTimings
+from mritool.errors import MritoolError
+from mritool.volumes import Volume
+from mritool.volumes.readers import Study, read_study
+from mritool.volumes.writers import writer_for
+
+
+@dataclass
+class ScreenedCohort:
+    slices: list[dict] = field(default_factory=list)  # patient_id, slice_index, image_path, mask_path
+    records: list[dict] = field(default_factory=list)  # the screening record of each of those slices
+    problems: list[tuple[str, str]] = field(default_factory=list)  # files that are not slices, and why
+
+
+def _read(study: Study):
+    try:
+        return read_study(study), None
+    except MritoolError as exc:
+        return None, str(exc)
+
+
+def _write(volume: Volume, prediction, masks_dir: Path) -> list[dict]:
+    written = writer_for(volume.format).write(volume, prediction.masks, masks_dir)
+    return slice_records(volume, prediction, written)
+
+
+def _add(cohort: ScreenedCohort, volume: Volume, records: list[dict]) -> None:
+    cohort.slices += [{"patient_id": volume.patient_id, "slice_index": ref.index, "image_path": ref.source,
+                       "mask_path": ref.mask_source} for ref in volume.refs]
+    cohort.records += records
+    cohort.problems += volume.problems
+
+
+def screen_studies(studies: list[Study], stages: Stages, masks_dir, batch_size: int = 32, progress=None,
+                   timings: StageTimings | None = None) -> ScreenedCohort:
+    """Every study screened in order; ``progress(done, total, slices)`` after each one."""
+    timings = timings or StageTimings()
+    masks_dir = Path(masks_dir)
+    masks_dir.mkdir(parents=True, exist_ok=True)
+    cohort = ScreenedCohort()
+    with ThreadPoolExecutor(max_workers=1) as reader, ThreadPoolExecutor(max_workers=1) as writer:
+        upcoming = reader.submit(_read, studies[0]) if studies else None
+        pending = None  # (volume, future records) waiting to be written
+        for number, study in enumerate(studies):
+            with timings.measure("read (waiting)"):
+                volume, error = upcoming.result()
+            if number + 1 < len(studies):
+                upcoming = reader.submit(_read, studies[number + 1])
+            if volume is None:
+                cohort.problems.append((str(study.location), error))
+            else:
+                prediction = screen_volume(volume, stages, batch_size, timings)
+                with timings.measure("write (waiting)"):
+                    if pending:
+                        _add(cohort, pending[0], pending[1].result())
+                pending = (volume, writer.submit(_write, volume, prediction, masks_dir))
+            if progress:
+                progress(number + 1, len(studies), len(volume.refs) if volume else 0)
+        with timings.measure("write (waiting)"):
+            if pending:
+                _add(cohort, pending[0], pending[1].result())
+    return cohort

@@ -1,0 +1,40 @@
+"""A screened volume as output records: one per input slice, errors included, truth compared where known."""
+
+import numpy as np
+
+from mritool.engine.screen_volume import VolumePrediction
+from mritool.volumes import Volume
+from mritool.volumes.image import resize_mask
+
+
+def slice_records(volume: Volume, prediction: VolumePrediction, mask_files: dict[int, str]) -> list[dict]:
+    """Records in the volume's slice order; ``mask_files`` says where each predicted mask was written."""
+    screened = {p: (float(prob), float(score), bool(flag)) for p, prob, score, flag in
+                zip(prediction.positions, prediction.probabilities, prediction.scores, prediction.screened)}
+    records = []
+    for position, ref in enumerate(volume.refs):
+        if ref.error:
+            records.append({"status": "error", "error": ref.error})
+            continue
+        probability, score, positive = screened[position]
+        predicted = prediction.masks[position].astype(bool)
+        record = {
+            "tumor_probability": probability,
+            "screening_score": score,
+            "screened_positive": positive,
+            "predicted_tumor": bool(predicted.any()),
+            "predicted_area_px": int(predicted.sum()),
+            "predicted_mask_path": mask_files[position],
+            "status": "ok",
+            "error": None,
+        }
+        truth = volume.masks[position]
+        if truth is not None:
+            truth = resize_mask(truth, predicted.shape) > 0
+            record.update({
+                "true_tumor": bool(truth.any()),
+                "true_area_px": int(truth.sum()),
+                "overlap_px": int(np.logical_and(truth, predicted).sum()),
+            })
+        records.append(record)
+    return records

@@ -1,0 +1,47 @@
+"""The engine's one pure function: a patient volume and the two stages in, the predictions out.
+
+Classify every readable slice, add slice context along the volume, segment the slices screened
+positive, post-process the volume, bring each mask back to its slice's own size. No file I/O, no
+threads, no global state: this is what a local runner or a cluster maps over patients.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mritool.classifier.predict import classify_volume, screening_scores
+from mritool.engine.stages import Stages
+from mritool.engine.timings import StageTimings
+from mritool.segmenter.postprocess import binarise, clean_volume
+from mritool.segmenter.predict import segment_volume
+from mritool.volumes import Volume
+from mritool.volumes.image import resize_mask
+
+
+@dataclass
+class VolumePrediction:
+    positions: list[int]  # the readable slices, in slice order
+    probabilities: np.ndarray  # the classifier's own, per readable slice
+    scores: np.ndarray  # with slice context: what the threshold applies to
+    screened: np.ndarray  # bool
+    masks: dict[int, np.ndarray]  # position -> uint8 {0, 1} mask at the slice's own size
+
+
+def screen_volume(volume: Volume, stages: Stages, batch_size: int = 32, timings: StageTimings | None = None) -> VolumePrediction:
+    timings = timings or StageTimings()
+    positions = volume.readable()
+    with timings.measure("classifier"):
+        probabilities = classify_volume(volume, positions, stages.classify, stages.classifier_preprocessing, batch_size)
+    scores = screening_scores(probabilities, stages.classifier_card)
+    screened = scores >= stages.threshold
+    positives = np.flatnonzero(screened)
+    size = stages.segmenter_preprocessing.image_size
+    masks = np.zeros((len(positions), size, size), np.uint8)
+    if len(positives):
+        with timings.measure("segmenter"):
+            maps = segment_volume(volume, positions, stages.segment, stages.segmenter_preprocessing, positives, batch_size)
+        masks[positives] = binarise(maps, stages.postprocessing)
+    with timings.measure("postprocess"):
+        masks = clean_volume(masks, stages.postprocessing) if len(positions) else masks
+        own_size = {p: resize_mask(m, volume.images[p].shape[:2]) for p, m in zip(positions, masks)}
+    return VolumePrediction(positions, probabilities, scores, screened, own_size)

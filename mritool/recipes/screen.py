@@ -1,0 +1,85 @@
+"""``screen``: the whole job from a folder of studies to CSVs, masks, figures and a report."""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from mritool.engine.local import screen_studies
+from mritool.engine.stages import Stages, load_stages
+from mritool.errors import MritoolError
+from mritool.io import write_csv_atomic
+from mritool.report.figures import export_figures
+from mritool.report.html import write_report
+from mritool.report.merge import SLICE_COLUMNS, aggregate_patients, merge_slices
+from mritool.report.metrics import screening_summary
+from mritool.volumes.readers import Study, find_studies
+
+
+@dataclass
+class ScreeningResult:
+    slices: pd.DataFrame
+    patients: pd.DataFrame
+    summary: dict
+    out_dir: Path
+
+
+def prepare_output(out_dir) -> Path:
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MritoolError(f"{out_dir}: cannot create output folder ({exc.strerror})") from None
+    if not os.access(out_dir, os.W_OK):
+        raise MritoolError(f"{out_dir}: output folder is not writable")
+    return out_dir
+
+
+def _problem_rows(problems: list[tuple[str, str]]) -> pd.DataFrame:
+    """Files that are not usable slices (a mask with no image, an unreadable mask or study) as error rows."""
+    rows = pd.DataFrame({
+        "patient_id": [Path(path).parent.name for path, _ in problems],
+        "mask_path": [path for path, _ in problems],
+        "status": "error",
+        "error": [f"{path}: {error}" for path, error in problems],
+    })
+    return rows.reindex(columns=SLICE_COLUMNS)
+
+
+def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | None = None, qa: str = "positives",
+           batch_size: int = 32, voxel_mm3: float | None = None, progress=None, stages: Stages | None = None,
+           timings=None, runtime: str | None = None, precision: str | None = None) -> ScreeningResult:
+    """Screen the studies under ``scans`` (or the given ``studies``) with the models of ``models_dir`` (or
+    already loaded ``stages``) on ``runtime`` / ``precision`` (default: those the models were tuned on)."""
+    out_dir = prepare_output(out_dir)
+    studies = find_studies(scans) if studies is None else studies  # bad input fails before the models load
+    stages = stages or load_stages(models_dir, runtime, precision)
+    cohort = screen_studies(studies, stages, out_dir / "masks", batch_size, progress, timings)
+    table = pd.DataFrame(cohort.slices, columns=["patient_id", "slice_index", "image_path", "mask_path"])
+    merged = merge_slices(table, cohort.records)
+    if cohort.problems:
+        merged = pd.concat([merged, _problem_rows(cohort.problems)], ignore_index=True)
+    patients = aggregate_patients(merged, voxel_mm3)
+    write_csv_atomic(out_dir / "slices.csv", merged)
+    write_csv_atomic(out_dir / "patients.csv", patients)
+    figures = export_figures(merged, out_dir / "figures", qa)
+    summary = screening_summary(merged, patients)
+    write_report(out_dir / "report.html", summary, patients, figures)
+    return ScreeningResult(merged, patients, summary, out_dir)
+
+
+def reexport_figures(slices_csv, out_dir, qa: str = "all") -> pd.DataFrame:
+    """``mritool qa``: figures and a report again from an existing slices.csv, without the models."""
+    slices_csv = Path(slices_csv)
+    if not slices_csv.is_file():
+        raise MritoolError(f"{slices_csv}: no such slices table")
+    slices = pd.read_csv(slices_csv)
+    missing = set(SLICE_COLUMNS) - set(slices.columns)
+    if missing:
+        raise MritoolError(f"{slices_csv}: not a slices table from mritool screen (lacks {sorted(missing)[0]})")
+    out_dir = prepare_output(out_dir)
+    figures = export_figures(slices, out_dir / "figures", qa)
+    patients = aggregate_patients(slices)
+    write_report(out_dir / "report.html", screening_summary(slices, patients), patients, figures)
+    return figures

@@ -1,0 +1,133 @@
+"""Visual QA figures, composed with OpenCV (milliseconds each, so every positive slice can have one).
+
+Per slice, the layout clinicians know from the reference notebook: image, true mask, predicted
+mask, image with the true mask (green), image with the predicted mask (red). Per patient, a
+contact sheet of every slice with both outlines.
+"""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+
+from mritool.volumes.image import as_model_input, binary_mask, decode, resize_mask
+from mritool.errors import MritoolError
+
+PANEL = 256
+TITLE_HEIGHT = 28
+TRUTH_BGR = (60, 200, 60)
+PREDICTION_BGR = (40, 40, 230)
+QA_CHOICES = ("all", "positives", "none")
+
+
+def display_image(path, size: int = PANEL) -> np.ndarray:
+    """A slice as a BGR uint8 picture, contrast stretched to its 99.5th percentile (8 or 16 bit alike)."""
+    image = as_model_input(decode(Path(path)), size, path)
+    top = np.percentile(image, 99.5) or 1.0
+    return cv2.cvtColor(np.clip(image / top * 255, 0, 255).astype(np.uint8), cv2.COLOR_RGB2BGR)
+
+
+def load_binary(path, size: int = PANEL) -> np.ndarray | None:
+    if not isinstance(path, str) or not path:
+        return None
+    return resize_mask(binary_mask(decode(Path(path)), path), (size, size))
+
+
+def overlay(image: np.ndarray, mask: np.ndarray | None, color) -> np.ndarray:
+    out = image.copy()
+    if mask is None or not mask.any():
+        return out
+    tint = np.zeros_like(image)
+    tint[:] = color
+    blended = cv2.addWeighted(image, 0.55, tint, 0.45, 0)
+    out[mask > 0] = blended[mask > 0]
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    cv2.drawContours(out, contours, -1, color, 1)
+    return out
+
+
+def _titled(panel: np.ndarray, title: str) -> np.ndarray:
+    bar = np.full((TITLE_HEIGHT, panel.shape[1], 3), 255, np.uint8)
+    cv2.putText(bar, title, (6, 19), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
+    return np.vstack([bar, panel])
+
+
+def _mask_panel(mask: np.ndarray | None) -> np.ndarray:
+    panel = np.zeros((PANEL, PANEL, 3), np.uint8)
+    if mask is None:
+        cv2.putText(panel, "no mask", (80, 132), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (160, 160, 160), 1, cv2.LINE_AA)
+        return panel
+    panel[mask > 0] = 255
+    return panel
+
+
+def slice_figure(image: np.ndarray, truth: np.ndarray | None, predicted: np.ndarray) -> np.ndarray:
+    panels = [
+        (image, "MRI"),
+        (_mask_panel(truth), "true mask"),
+        (_mask_panel(predicted), "predicted mask"),
+        (overlay(image, truth, TRUTH_BGR), "MRI + true mask"),
+        (overlay(image, predicted, PREDICTION_BGR), "MRI + predicted mask"),
+    ]
+    gap = np.full((PANEL + TITLE_HEIGHT, 4, 3), 255, np.uint8)
+    row = []
+    for panel, title in panels:
+        row += [_titled(panel, title), gap]
+    return np.hstack(row[:-1])
+
+
+def contact_sheet(tiles: list[tuple[np.ndarray, str]], columns: int = 8, tile: int = 128) -> np.ndarray:
+    rows = []
+    blank = np.full((tile + 20, tile, 3), 255, np.uint8)
+    labelled = []
+    for picture, label in tiles:
+        small = cv2.resize(picture, (tile, tile), interpolation=cv2.INTER_AREA)
+        bar = np.full((20, tile, 3), 255, np.uint8)
+        cv2.putText(bar, label, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
+        labelled.append(np.vstack([bar, small]))
+    for start in range(0, len(labelled), columns):
+        chunk = labelled[start:start + columns]
+        rows.append(np.hstack(chunk + [blank] * (columns - len(chunk))))
+    return np.vstack(rows)
+
+
+def _write_png(path: Path, picture: np.ndarray) -> None:
+    if not cv2.imwrite(str(path), picture):
+        raise MritoolError(f"{path}: could not write figure (is the folder writable?)")
+
+
+def _flag(value) -> bool:
+    """True for a true boolean cell, whether fresh from the merge or read back from slices.csv."""
+    return not pd.isna(value) and str(value) == "True"
+
+
+def wants_figure(row, which: str) -> bool:
+    return which == "all" or (which == "positives" and (_flag(row.predicted_tumor) or _flag(row.true_tumor)))
+
+
+def export_figures(slices: pd.DataFrame, out_dir, which: str = "positives") -> pd.DataFrame:
+    """Figures for the ``ok`` rows of a slices table; returns patient_id, slice_index, figure, kind."""
+    if which not in QA_CHOICES:
+        raise MritoolError(f"QA choice must be one of {QA_CHOICES}, not {which!r}")
+    out_dir = Path(out_dir)
+    written = []
+    if which == "none":
+        return pd.DataFrame(written, columns=["patient_id", "slice_index", "figure", "kind"])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for patient, group in slices[slices["status"] == "ok"].groupby("patient_id", sort=False):
+        tiles = []
+        for row in group.itertuples():
+            image = display_image(row.image_path)
+            truth = load_binary(row.mask_path)
+            predicted = load_binary(row.predicted_mask_path)
+            tiles.append((overlay(overlay(image, truth, TRUTH_BGR), predicted, PREDICTION_BGR), f"slice {row.slice_index}"))
+            if wants_figure(row, which):
+                path = out_dir / f"{patient}_{row.slice_index}.png"
+                _write_png(path, slice_figure(image, truth, predicted))
+                written.append((patient, row.slice_index, str(path), "slice"))
+        if tiles:
+            path = out_dir / f"{patient}_contact_sheet.png"
+            _write_png(path, contact_sheet(tiles))
+            written.append((patient, None, str(path), "contact_sheet"))
+    return pd.DataFrame(written, columns=["patient_id", "slice_index", "figure", "kind"])

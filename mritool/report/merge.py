@@ -1,0 +1,56 @@
+"""The merge step: one row per input slice, then one row per patient."""
+
+import numpy as np
+import pandas as pd
+
+from mritool.metrics.dice import dice_from_counts
+
+SLICE_COLUMNS = [
+    "patient_id", "slice_index", "image_path", "mask_path", "tumor_probability", "screening_score", "screened_positive",
+    "predicted_tumor", "predicted_area_px", "predicted_mask_path", "true_tumor", "true_area_px",
+    "overlap_px", "dice", "status", "error",
+]
+
+
+def merge_slices(slices: pd.DataFrame, records: list[dict]) -> pd.DataFrame:
+    """Input slices joined with their screening records, in input order; every input row kept."""
+    if len(records) != len(slices):
+        raise ValueError(f"{len(records)} records for {len(slices)} slices")
+    results = pd.DataFrame.from_records(records, index=slices.index)
+    merged = slices[["patient_id", "slice_index", "image_path", "mask_path"]].join(results)
+    for column in SLICE_COLUMNS:
+        if column not in merged:
+            merged[column] = np.nan
+    merged["true_tumor"] = merged["true_tumor"].astype("boolean")
+    labelled = merged["true_area_px"].notna() & merged["predicted_area_px"].notna()
+    merged["dice"] = np.where(
+        labelled, dice_from_counts(merged["overlap_px"].fillna(0), merged["true_area_px"].fillna(0), merged["predicted_area_px"].fillna(0)), np.nan
+    )
+    for column in ("screened_positive", "predicted_tumor"):
+        merged[column] = merged[column].astype("boolean")
+    return merged[SLICE_COLUMNS].reset_index(drop=True)
+
+
+def aggregate_patients(slices: pd.DataFrame, voxel_mm3: float | None = None) -> pd.DataFrame:
+    """A row per patient. Volume Dice stacks all slices (the measure published results use)."""
+    rows = []
+    for patient, group in slices.groupby("patient_id", sort=False):
+        ok = group[group["status"] == "ok"]
+        areas = ok["predicted_area_px"]
+        labelled = ok["true_area_px"].notna().all() and len(ok) > 0
+        volume_px = int(areas.sum())
+        row = {
+            "patient_id": patient,
+            "slices": len(group),
+            "error_slices": int((group["status"] != "ok").sum()),
+            "screened_positive_slices": int(ok["screened_positive"].fillna(False).sum()),
+            "predicted_tumor_slices": int(ok["predicted_tumor"].fillna(False).sum()),
+            "predicted_volume_px": volume_px,
+            "predicted_volume_mm3": volume_px * voxel_mm3 if voxel_mm3 else np.nan,
+            "largest_lesion_slice": int(ok.loc[areas.idxmax(), "slice_index"]) if volume_px else np.nan,
+            "patient_call": "tumor" if volume_px else "no tumor",
+            "true_tumor_slices": int(ok["true_tumor"].fillna(False).sum()) if labelled else np.nan,
+            "dice": float(dice_from_counts(ok["overlap_px"].sum(), ok["true_area_px"].sum(), volume_px)) if labelled else np.nan,
+        }
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,41 @@
+"""Summary figures of a screening run; the truth-based ones only where every slice has a mask."""
+
+import numpy as np
+import pandas as pd
+
+from mritool.metrics.confusion import sensitivity_specificity
+
+
+def screening_summary(slices: pd.DataFrame, patients: pd.DataFrame) -> dict:
+    ok = slices[slices["status"] == "ok"]
+    summary = {
+        "patients": int(len(patients)),
+        "slices": int(len(slices)),
+        "error rows": int((slices["status"] != "ok").sum()),
+        "screened positive slices": int(ok["screened_positive"].fillna(False).sum()),
+        "predicted tumor slices": int(ok["predicted_tumor"].fillna(False).sum()),
+        "patients called tumor": int((patients["patient_call"] == "tumor").sum()),
+    }
+    if len(ok) and ok["true_tumor"].notna().all():
+        summary.update(truth_metrics(ok, patients))
+    return summary
+
+
+def truth_metrics(ok: pd.DataFrame, patients: pd.DataFrame) -> dict:
+    """End-to-end measures: a tumor slice the classifier stopped counts as an empty prediction."""
+    truth = ok["true_tumor"].astype(bool).to_numpy()
+    called = ok["predicted_tumor"].astype(bool).to_numpy()
+    screened = ok["screened_positive"].astype(bool).to_numpy()
+    tumor_patients = patients[patients["true_tumor_slices"] > 0]
+    final_sensitivity, final_specificity = sensitivity_specificity(truth, called)
+    classifier_sensitivity, classifier_specificity = sensitivity_specificity(truth, screened)
+    return {
+        "slice sensitivity (final call)": final_sensitivity,
+        "slice specificity (final call)": final_specificity,
+        "classifier sensitivity": classifier_sensitivity,
+        "classifier specificity": classifier_specificity,
+        "positive slices stopped by the classifier": int((~screened & truth).sum()),
+        "tumor patients flagged": f"{int((tumor_patients['patient_call'] == 'tumor').sum())} of {len(tumor_patients)}",
+        "per-patient Dice mean": float(np.nanmean(patients["dice"])) if len(patients) else float("nan"),
+        "per-patient Dice median": float(np.nanmedian(patients["dice"])) if len(patients) else float("nan"),
+    }

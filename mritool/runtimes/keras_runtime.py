@@ -1,0 +1,14 @@
+"""Keras graphs in TensorFlow, at the requested precision."""
+
+import numpy as np
+
+from mritool.runtimes.base import register_runtime
+from mritool.runtimes.precision import with_precision
+
+
+def keras_predictor(model, precision: str, weights_file):
+    compiled = with_precision(model, precision)
+    return lambda batch: np.asarray(compiled(batch, training=False), np.float32)
+
+
+register_runtime("keras", keras_predictor)

@@ -1,0 +1,40 @@
+"""One trained model at either precision: rebuild it under another dtype policy with the same weights.
+
+Both stages are trained under a mixed-bfloat16 policy; their output layers are float32 and stay so.
+"""
+
+import copy
+
+import keras
+
+from mritool.errors import MritoolError
+from mritool.bundle.runtime_spec import PRECISIONS
+
+
+def _with_policy(config, old: str, new: str):
+    if isinstance(config, dict):
+        if config.get("class_name") == "DTypePolicy" and config.get("config", {}).get("name") == old:
+            return {**config, "config": {**config["config"], "name": new}}
+        return {key: _with_policy(value, old, new) for key, value in config.items()}
+    if isinstance(config, list):
+        return [_with_policy(value, old, new) for value in config]
+    return config
+
+
+def with_precision(model: keras.Model, precision: str) -> keras.Model:
+    """The same weights under a float32 or mixed-bfloat16 policy; float32 output layers stay float32."""
+    if precision not in PRECISIONS:
+        raise MritoolError(f"precision must be one of {PRECISIONS}, not {precision!r}")
+    wanted = "mixed_bfloat16" if precision == "bfloat16" else "float32"
+    outputs = {layer.name for layer in model.layers if any(layer.output is o for o in model.outputs)}
+    current = {layer.dtype_policy.name for layer in model.layers if layer.name not in outputs and layer.weights}
+    if current == {wanted}:
+        return model
+    config = copy.deepcopy(model.get_config())
+    for layer in config["layers"]:
+        if layer["config"]["name"] not in outputs:
+            for old in current - {wanted}:
+                layer["config"] = _with_policy(layer["config"], old, wanted)
+    rebuilt = model.__class__.from_config(config)
+    rebuilt.set_weights(model.get_weights())
+    return rebuilt

@@ -1,0 +1,97 @@
+"""The reader protocol and registry, after nnU-Net v2's ``imageio`` and MONAI's ``ImageReader``.
+
+A study is one patient. ``find_studies`` walks a root once; in each folder the registered readers are
+asked in turn which studies the folder's files hold, and the first that answers claims them. Adding a
+format is adding one module to this package that subclasses ``VolumeReader`` and calls
+``register_reader``: every module here is imported before the first walk.
+"""
+
+import importlib
+import os
+import pkgutil
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+
+from mritool.errors import MritoolError
+from mritool.volumes.volume import Volume
+
+
+@dataclass(frozen=True)
+class Study:
+    patient_id: str
+    reader: str  # the registered name of the reader that claimed it
+    location: Path  # its folder, or its file for single-file formats
+    files: tuple[Path, ...]
+
+
+class VolumeReader(ABC):
+    name: str
+    description: str  # shown when a root holds nothing readable
+
+    @abstractmethod
+    def find(self, folder: Path, names: list[str]) -> list[Study]:
+        """The studies among the files ``names`` of ``folder`` (one level, not recursive)."""
+
+    @abstractmethod
+    def read(self, study: Study) -> Volume:
+        """The study's volume; unreadable slices are kept with their error, never dropped."""
+
+
+_READERS: dict[str, VolumeReader] = {}
+_builtins_loaded = False
+
+
+def register_reader(reader: VolumeReader, first: bool = False) -> VolumeReader:
+    """Add ``reader`` (replacing one of the same name); ``first`` puts it ahead of the others."""
+    global _READERS
+    others = {name: r for name, r in _READERS.items() if name != reader.name}
+    _READERS = {reader.name: reader, **others} if first else {**others, reader.name: reader}
+    return reader
+
+
+def registered_readers() -> list[VolumeReader]:
+    global _builtins_loaded
+    if not _builtins_loaded:
+        _builtins_loaded = True
+        package = Path(__file__).parent
+        for module in pkgutil.iter_modules([str(package)]):
+            if module.name != "base":
+                importlib.import_module(f"{__package__}.{module.name}")
+    return list(_READERS.values())
+
+
+def natural_key(name: str):
+    """Numbers in names compare as numbers: slice_2 before slice_10."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+
+
+def find_studies(root) -> list[Study]:
+    """Every study under ``root``, ordered by patient id (then by folder, in natural order)."""
+    root = Path(root)
+    if not root.exists():
+        raise MritoolError(f"{root}: no such folder")
+    if not root.is_dir():
+        raise MritoolError(f"{root}: not a folder")
+    readers = registered_readers()
+    studies = []
+    walked = sorted(os.walk(root, followlinks=True), key=lambda entry: natural_key(entry[0]))  # archives link folders in
+    for folder, _, names in walked:
+        for reader in readers:
+            found = reader.find(Path(folder), sorted(names))
+            if found:
+                studies += found
+                break
+    studies.sort(key=lambda study: study.patient_id)
+    if not studies:
+        kinds = "; ".join(reader.description for reader in readers)
+        raise MritoolError(f"{root}: no studies found ({kinds})")
+    return studies
+
+
+def read_study(study: Study) -> Volume:
+    readers = {reader.name: reader for reader in registered_readers()}
+    if study.reader not in readers:
+        raise MritoolError(f"{study.location}: no reader named {study.reader!r} is registered")
+    return readers[study.reader].read(study)

@@ -1,0 +1,50 @@
+"""One patient's stack of slices, as every later layer sees it, whatever the file format."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class SliceRef:
+    """Where a slice came from: its number, its source (a file, or a container and its slice) and why
+    its pixels could not be read, if they could not."""
+
+    index: int
+    source: str
+    mask_source: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class Volume:
+    """Slices in order, each (H, W, C) in its source intensity scale, None where unreadable.
+
+    A list rather than one (S, H, W, C) array because a folder of 2D slices may mix sizes; readers of
+    3D formats give slices of one shape. ``masks`` holds each slice's binary truth (None where it has
+    none). ``spacing`` (slice, row, column, in mm) and ``affine`` are None where the format has no
+    geometry. ``problems`` lists the study's files that are not slices, as (path, reason).
+    ``properties`` is what the reader wants its writer to get back (nnU-Net's properties dict).
+    """
+
+    patient_id: str
+    format: str
+    refs: list[SliceRef]
+    images: list[np.ndarray | None]
+    masks: list[np.ndarray | None]
+    spacing: tuple[float, float, float] | None = None
+    affine: np.ndarray | None = None
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    properties: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not len(self.refs) == len(self.images) == len(self.masks):
+            raise ValueError(f"{self.patient_id}: {len(self.refs)} refs, {len(self.images)} images, {len(self.masks)} masks")
+
+    def readable(self) -> list[int]:
+        """Positions of the slices whose pixels were read."""
+        return [position for position, image in enumerate(self.images) if image is not None]
+
+    @property
+    def labelled(self) -> bool:
+        return len(self.masks) > 0 and all(mask is not None for mask in self.masks)

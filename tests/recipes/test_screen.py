@@ -1,0 +1,125 @@
+import json
+import os
+import shutil
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+import tifffile
+
+from mritool.classifier.slice_context import DEFAULT_WEIGHTS, smooth_by_patient
+from mritool.errors import MritoolError
+from mritool.engine.stages import load_stages
+from mritool.recipes.screen import reexport_figures, screen
+
+
+@pytest.fixture(scope="module")
+def messy_scans(phantoms, tmp_path_factory):
+    """Two phantom patients plus every kind of bad or unusual file a hospital folder holds."""
+    root = tmp_path_factory.mktemp("messy")
+    for patient in sorted(p for p in phantoms.iterdir() if p.is_dir())[:2]:
+        shutil.copytree(patient, root / patient.name)
+    odd = root / "ODD_XX_0001_20260101"
+    odd.mkdir()
+    base = tifffile.imread(next((root).glob("*/*_6.tif")))
+    tifffile.imwrite(odd / "corrupt_1.tif", base)
+    (odd / "corrupt_1.tif").write_bytes((odd / "corrupt_1.tif").read_bytes()[:100])
+    (odd / "zero_2.png").write_bytes(b"")
+    (odd / "text_3.png").write_text("not an image")
+    cv2.imwrite(str(odd / "gray16_4.png"), (base[..., 1].astype(np.uint16) * 257))
+    cv2.imwrite(str(odd / "big_5.jpg"), cv2.resize(base, (512, 512))[..., ::-1])
+    cv2.imwrite(str(odd / "rgba_6.png"), np.dstack([base[..., ::-1], np.full(base.shape[:2], 255, np.uint8)]))
+    (odd / "orphan_7_mask.tif").write_bytes(b"x")
+    return root
+
+
+@pytest.fixture(scope="module")
+def screened(messy_scans, tiny_models, tmp_path_factory):
+    return screen(messy_scans, tiny_models, tmp_path_factory.mktemp("out"), qa="all")
+
+
+def test_every_input_appears_once_and_bad_files_become_error_rows(screened, messy_scans):
+    slices = screened.slices
+    inputs = sorted(str(p) for p in messy_scans.rglob("*") if p.is_file() and not p.stem.endswith("_mask"))
+    assert sorted(slices["image_path"].dropna()) == inputs
+    errors = slices[slices["status"] == "error"]
+    names = {os.path.basename(str(p)) for p in errors["image_path"].fillna(errors["mask_path"])}
+    assert names == {"corrupt_1.tif", "zero_2.png", "text_3.png", "orphan_7_mask.tif"}
+    assert errors["error"].str.len().gt(0).all()
+    ok = slices[slices["status"] == "ok"]
+    assert ok["tumor_probability"].between(0, 1).all()
+    for name in ("gray16_4.png", "big_5.jpg", "rgba_6.png"):
+        assert ok["image_path"].str.endswith(name).any()
+
+
+def test_segmenter_sees_only_slices_screened_on_their_volume_context(messy_scans, tiny_models, tmp_path):
+    models = tmp_path / "models"
+    shutil.copytree(tiny_models, models)
+    card = json.loads((models / "classifier.json").read_text())
+    (models / "classifier.json").write_text(json.dumps({**card, "slice_context": list(DEFAULT_WEIGHTS)}))
+    slices = screen(messy_scans, models, tmp_path / "out", qa="none").slices
+    ok = slices[slices["status"] == "ok"]
+    expected = smooth_by_patient(ok["tumor_probability"].to_numpy(), ok, DEFAULT_WEIGHTS)
+    assert ok["screening_score"].to_numpy() == pytest.approx(expected, abs=1e-6)
+    assert not np.allclose(ok["screening_score"], ok["tumor_probability"])
+    assert (ok["screened_positive"] == (ok["screening_score"] >= card["threshold"])).all()
+    assert not (ok["predicted_tumor"] & ~ok["screened_positive"]).any()
+
+
+def test_outputs_on_disk(screened, messy_scans):
+    out = screened.out_dir
+    on_disk = pd.read_csv(out / "slices.csv")
+    assert len(on_disk) == len(screened.slices)
+    patients = pd.read_csv(out / "patients.csv")
+    assert set(patients["patient_id"]) == {p.name for p in messy_scans.iterdir()}
+    big = screened.slices[screened.slices["image_path"].fillna("").str.endswith("big_5.jpg")].iloc[0]
+    assert cv2.imread(big["predicted_mask_path"], cv2.IMREAD_UNCHANGED).shape == (512, 512)  # the input's size
+    labelled = screened.slices[screened.slices["mask_path"].notna() & (screened.slices["status"] == "ok")]
+    assert labelled["dice"].between(0, 1).all() and labelled["true_area_px"].notna().all()
+    assert not list(out.glob(".*.tmp"))  # atomic writes leave no temporaries
+
+
+def test_figures_show_five_panels_and_a_contact_sheet_per_patient(screened):
+    figures = list((screened.out_dir / "figures").glob("*.png"))
+    sheets = [f for f in figures if f.name.endswith("_contact_sheet.png")]
+    assert len(sheets) == 3
+    one = cv2.imread(str(next(f for f in figures if f not in sheets)))
+    assert one.shape[1] == 5 * 256 + 4 * 4  # image, true mask, predicted mask, two overlays
+    html = (screened.out_dir / "report.html").read_text()
+    assert html.count("<tr>") == 1 + 3  # header + one row per patient
+
+
+def test_qa_reexports_from_the_csv_alone(screened, tmp_path):
+    figures = reexport_figures(screened.out_dir / "slices.csv", tmp_path, "positives")
+    assert (tmp_path / "report.html").is_file()
+    assert all(os.path.isfile(f) for f in figures["figure"])
+    with pytest.raises(MritoolError, match="not a slices table"):
+        pd.DataFrame({"a": [1]}).to_csv(tmp_path / "other.csv")
+        reexport_figures(tmp_path / "other.csv", tmp_path)
+
+
+def test_read_only_output_folder_is_a_clear_error(messy_scans, tiny_models, tmp_path):
+    if os.geteuid() == 0:  # root ignores permission bits; /sys is read-only even for root
+        target, message = "/sys/mritool-test-output", "cannot create output folder"
+    else:
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0o500)
+        target, message = locked / "out", "cannot create output folder"
+    with pytest.raises(MritoolError, match=message):
+        screen(messy_scans, tiny_models, target)
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda d: (d / "segmenter.json").unlink(), "model card missing"),
+    (lambda d: (d / "classifier.json").write_text(json.dumps({**json.loads((d / "classifier.json").read_text()), "card_version": 0})), "card version"),
+    (lambda d: (d / "classifier.json").write_text(json.dumps({**json.loads((d / "classifier.json").read_text()),
+                                                              "preprocessing": {"image_size": 64}})), "card says 64px"),
+])
+def test_missing_or_mismatched_card(tiny_models, tmp_path, damage, message):
+    models = tmp_path / "models"
+    shutil.copytree(tiny_models, models)
+    damage(models)
+    with pytest.raises(MritoolError, match=message):
+        load_stages(models)

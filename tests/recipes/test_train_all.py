@@ -1,0 +1,19 @@
+import json
+
+from mritool.recipes.screen import screen
+from mritool.recipes.train_all import train_all
+
+
+def test_train_all_stops_on_budget_and_leaves_one_folder_screen_uses(phantoms, tmp_path):
+    models = tmp_path / "models"
+    metrics = train_all(phantoms, models, time_budget_min=0.05, classifier_size=32, segmenter_size=32, log=lambda _: None)
+    classifier = json.loads((models / "classifier.json").read_text())
+    segmenter = json.loads((models / "segmenter.json").read_text())
+    for card in (classifier, segmenter):
+        assert card["training"]["stopped_by_time_budget"] and card["training"]["epochs_run"] == 1
+        assert card["data"]["split_file"] == "split.json"
+    assert segmenter["training"]["negative_fraction"] == 0.2
+    assert segmenter["postprocessing_tuning"]["scope"].startswith("validation patients, behind the classifier")
+    assert 0 <= metrics["per-patient Dice mean"] <= 1 and metrics["subset"] == "validation"
+    result = screen(phantoms, models, tmp_path / "screened", qa="none")
+    assert len(result.slices) == 72

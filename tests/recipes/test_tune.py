@@ -1,0 +1,50 @@
+import json
+import shutil
+
+import pandas as pd
+from click.testing import CliRunner
+
+from mritool.cli import main
+from mritool.recipes.tune import tune_stages
+from mritool.segmenter.tuning import THRESHOLDS
+
+
+def test_operating_point_is_chosen_again_without_retraining(tiny_models, phantoms, tmp_path):
+    models = tmp_path / "models"
+    shutil.copytree(tiny_models, models)
+    weights = (models / "classifier.keras").read_bytes()
+    tune_stages(phantoms, models, target_sensitivity=0.5, slice_context=False, command="mritool tune")
+    card = json.loads((models / "classifier.json").read_text())
+    assert card["slice_context"] == [1.0] and card["target_sensitivity"] == 0.5
+    assert card["validation_metrics"]["sensitivity"] >= 0.5
+    assert card["validation_metrics"]["roc_auc"] == card["validation_metrics"]["slice_roc_auc"]  # no context
+    assert card["operating_point_reproduce"] == "mritool tune"
+    assert card["reproduce"] == json.loads((tiny_models / "classifier.json").read_text())["reproduce"]
+    assert (models / "classifier.keras").read_bytes() == weights
+
+
+def test_tuning_behind_the_classifier_rewrites_the_segmenter_card(phantoms, tiny_models, tmp_path):
+    models = tmp_path / "models"
+    shutil.copytree(tiny_models, models)
+    result = tune_stages(phantoms, models)
+    result = {key.removeprefix("segmenter_"): value for key, value in result.items()}
+    card = json.loads((models / "segmenter.json").read_text())
+    assert card["card_version"] == 1 and card["kind"] == "segmenter"  # written through the card writer
+    assert card["postprocessing"] == result["postprocessing"]
+    assert card["postprocessing_tuning"]["scope"].startswith("validation patients, behind the classifier")
+    candidates = pd.read_csv(models / "pipeline_postprocessing_tuning.csv")
+    assert set(candidates["threshold"]) == set(THRESHOLDS)
+    assert result["patient_dice_mean"] == candidates["patient_dice_mean"].max()
+
+
+def test_tune_command_sets_both_stages_on_validation_patients(phantoms, tiny_models, tmp_path):
+    models = tmp_path / "models"
+    shutil.copytree(tiny_models, models)
+    result = CliRunner().invoke(main, ["tune", "--data", str(phantoms), "--models", str(models), "--target-sensitivity", "0.9",
+                                       "--slice-context"])
+    assert result.exit_code == 0, result.output
+    classifier = json.loads((models / "classifier.json").read_text())
+    segmenter = json.loads((models / "segmenter.json").read_text())
+    assert classifier["target_sensitivity"] == 0.9 and classifier["slice_context"] == [0.25, 0.5, 0.25]
+    assert f"classifier_specificity: {classifier['validation_metrics']['specificity']:.4f}" in result.output
+    assert segmenter["postprocessing_tuning"]["scope"].startswith("validation patients, behind the classifier")

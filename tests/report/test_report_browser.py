@@ -1,0 +1,62 @@
+"""The HTML report in a real headless Chromium: no console errors, every figure loads, a row per patient."""
+
+import shutil
+
+import pytest
+
+from mritool.recipes.screen import screen
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    webdriver = pytest.importorskip("selenium.webdriver")
+    binary, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not binary or not driver:
+        pytest.skip("Debian's chromium and chromium-driver are not installed (.ci/run installs them)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--allow-file-access-from-files"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    session = webdriver.Chrome(service=webdriver.ChromeService(executable_path=driver), options=options)
+    yield session
+    session.quit()
+
+
+@pytest.fixture(scope="module")
+def report(phantoms, tiny_models, tmp_path_factory):
+    return screen(phantoms, tiny_models, tmp_path_factory.mktemp("report"), qa="positives")
+
+
+def test_report_loads_with_every_figure_and_a_row_per_patient(browser, report):
+    browser.get((report.out_dir / "report.html").as_uri())
+    browser.execute_script("document.querySelectorAll('img').forEach(function (i) { i.loading = 'eager'; });")
+    browser.set_script_timeout(30)
+    status = browser.execute_async_script("""
+        var done = arguments[arguments.length - 1];
+        var images = Array.prototype.slice.call(document.images);
+        Promise.all(images.map(function (i) {
+            return i.complete ? Promise.resolve() : new Promise(function (r) { i.onload = i.onerror = r; });
+        })).then(function () {
+            done({total: images.length, broken: images.filter(function (i) { return !i.naturalWidth; }).length});
+        });
+    """)
+    assert status["total"] >= len(report.patients) and status["broken"] == 0
+    rows = browser.find_elements("css selector", "#patients tbody tr")
+    assert len(rows) == len(report.patients) == 6
+    severe = [entry for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "WARNING")]
+    assert severe == []
+
+
+def test_clicking_a_header_sorts_the_table(browser, report):
+    browser.get((report.out_dir / "report.html").as_uri())
+    headers = browser.find_elements("css selector", "#patients thead th")
+    dice_column = [h.text for h in headers].index("predicted_volume_px")
+    headers[dice_column].click()
+    values = [float(row.find_elements("css selector", "td")[dice_column].get_attribute("data-value"))
+              for row in browser.find_elements("css selector", "#patients tbody tr")]
+    assert values == sorted(values)
