@@ -21,16 +21,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from flops import forward_flops  # noqa: E402
 
-from mritool.data.index import index_folder  # noqa: E402
-from mritool.data.preprocessing import preprocess  # noqa: E402
-from mritool.volumes.image import read_image  # noqa: E402
-from mritool.classifier.predict import load_classifier  # noqa: E402
+from mritool.bundle.card import load_model  # noqa: E402
+from mritool.data.preprocessing import intensity_stats, preprocess  # noqa: E402
 from mritool.data.synthetic import make_phantoms  # noqa: E402
-from mritool.segmenter.predict import load_segmenter  # noqa: E402
 from mritool.engine.stages import load_stages  # noqa: E402
-from mritool.recipes.screen import screen  # noqa: E402
 from mritool.engine.timings import StageTimings  # noqa: E402
-from mritool.training.dataset import intensity_stats_per_slice  # noqa: E402
+from mritool.recipes.screen import screen  # noqa: E402
+from mritool.volumes.image import as_model_input  # noqa: E402
+from mritool.volumes.readers import find_studies, read_study  # noqa: E402
 
 
 def peak_rss_mib() -> float:
@@ -57,44 +55,45 @@ def matmul_peak_gflops(dtype: str, n: int = 4096, repeats: int = 5) -> float:
     return 2 * n**3 / float(np.median(times)) / 1e9
 
 
-def reference_loop(slices, models, count: int) -> float:
-    """The notebook's way: per slice, read, predict one image, read again, predict the mask. Returns slices/s."""
-    subset = slices.head(count)
+def reference_loop(data, models, count: int) -> float:
+    """The notebook's way: per slice, predict one image, then predict its mask (pixels already read, volume
+    statistics precomputed). Returns slices/s."""
     stages = load_stages(models)
-    classifier, segmenter = load_classifier(models)[0], load_segmenter(models)[0]
-    classifier_config, segmenter_config = stages.classifier_preprocessing, stages.segmenter_preprocessing
-    classifier_stats = intensity_stats_per_slice(subset, classifier_config)
-    segmenter_stats = intensity_stats_per_slice(subset, segmenter_config)
+    classifier, segmenter = load_model(models, "classifier")[0], load_model(models, "segmenter")[0]
+    volume = read_study(find_studies(data)[0])
+    images = [image for image in volume.images if image is not None][:count]
+    configs = stages.classifier_preprocessing, stages.segmenter_preprocessing
+    stats = [intensity_stats([as_model_input(i, c.image_size, "") for i in images]) for c in configs]
     started = time.perf_counter()
-    for i, path in enumerate(subset["image_path"]):
-        x = preprocess(read_image(path, classifier_config.image_size), classifier_stats[i], classifier_config)
+    for image in images:
+        x = preprocess(as_model_input(image, configs[0].image_size, ""), stats[0], configs[0])
         if classifier.predict(x[None], verbose=0)[0, 0] >= stages.threshold:
-            x = preprocess(read_image(path, segmenter_config.image_size), segmenter_stats[i], segmenter_config)
+            x = preprocess(as_model_input(image, configs[1].image_size, ""), stats[1], configs[1])
             segmenter.predict(x[None], verbose=0)
-    return count / (time.perf_counter() - started)
+    return len(images) / (time.perf_counter() - started)
 
 
 def run_pipeline(data, models, batch_size, runtime="keras", precision="bfloat16"):
     """One timed screening run in this process; returns the figures as a dict."""
     stages = load_stages(models, runtime, precision)
-    classifier_flops = forward_flops(load_classifier(models)[0])
-    segmenter_flops = forward_flops(load_segmenter(models)[0])
-    index = index_folder(data)
-    slices = index.slices
+    classifier_flops = forward_flops(load_model(models, "classifier")[0])
+    segmenter_flops = forward_flops(load_model(models, "segmenter")[0])
+    studies = find_studies(data)
     with tempfile.TemporaryDirectory() as out:
-        screen(models_dir=models, out_dir=out, slices=slices.head(min(len(slices), 64)), qa="none", stages=stages)  # warm-up
+        screen(models_dir=models, out_dir=out, studies=studies[:2], qa="none", stages=stages)  # warm-up
         timings = StageTimings()
         started = time.perf_counter()
-        result = screen(models_dir=models, out_dir=out, slices=slices, qa="none", batch_size=batch_size, stages=stages,
+        result = screen(models_dir=models, out_dir=out, studies=studies, qa="none", batch_size=batch_size, stages=stages,
                         timings=timings)
         wall = time.perf_counter() - started
+    slices = len(result.slices)
     screened = int(result.slices["screened_positive"].fillna(False).sum())
-    flops = classifier_flops * len(slices) + segmenter_flops * screened
+    flops = classifier_flops * slices + segmenter_flops * screened
     stage_seconds = dict(timings.seconds)
-    # overlapped stages run in a worker thread beside the models and are not part of the wall time
-    stage_seconds["csv+report"] = wall - sum(v for k, v in stage_seconds.items() if "overlapped" not in k)
+    # reading, post-processing of masks and writing run in worker threads beside the models
+    stage_seconds["csv+report and the rest"] = wall - sum(stage_seconds.values())
     return {
-        "slices": len(slices), "screened_positive": screened, "wall_s": wall, "slices_per_s": len(slices) / wall,
+        "slices": slices, "screened_positive": screened, "wall_s": wall, "slices_per_s": slices / wall,
         "achieved_gflops": flops / wall / 1e9, "stage_seconds": stage_seconds,
         "peak_rss_mib": peak_rss_mib(),
         "classifier_gflop_per_slice": classifier_flops / 1e9,
@@ -133,7 +132,7 @@ def main():
         data = args.data or make_phantoms(Path(scratch) / "phantoms", patients=8, slices=32, size=size, seed=0)
         peaks = {dtype: matmul_peak_gflops(dtype) for dtype in ("float32", "bfloat16")}
         runs = {config: run_pipeline(data, args.models, args.batch_size, *config) for config in configs}
-        reference = reference_loop(index_folder(data).slices, args.models, args.reference_slices)
+        reference = reference_loop(data, args.models, args.reference_slices)
         first = next(iter(runs.values()))
         positive_share = first["screened_positive"] / first["slices"]
         per_slice = first["classifier_gflop_per_slice"] + positive_share * first["segmenter_gflop_per_slice"]

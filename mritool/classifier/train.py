@@ -12,9 +12,8 @@ from mritool.classifier.threshold import TARGET_SENSITIVITY, operating_point
 from mritool.data.preprocessing import PreprocessConfig
 from mritool.runtimes import make_predictor
 from mritool.training.augment import AugmentConfig
-from mritool.training.dataset import classifier_training_dataset, evaluation_dataset
+from mritool.training.dataset import classifier_training_dataset, evaluation_dataset, training_data
 from mritool.training.fit import FitConfig, fit, make_optimizer, prepare_session, resume_state
-from mritool.training.slices import training_data
 
 
 def train_classifier(

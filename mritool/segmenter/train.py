@@ -15,9 +15,9 @@ from mritool.bundle.card import weights_path, write_card
 from mritool.bundle.runtime_spec import DEFAULT_RUNTIME, RuntimeSpec
 from mritool.runtimes import make_predictor
 from mritool.training.augment import AugmentConfig
-from mritool.training.dataset import evaluation_dataset, segmenter_training_dataset
+from mritool.training.dataset import evaluation_dataset, segmenter_training_dataset, training_data
 from mritool.training.fit import FitConfig, fit, make_optimizer, prepare_session, resume_state
-from mritool.training.slices import training_data, truth_masks
+from mritool.training.slices import truth_masks
 
 
 def train_segmenter(

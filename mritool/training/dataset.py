@@ -4,14 +4,19 @@ Every slice goes through ``as_model_input`` + ``preprocess``, as in ``volume_inp
 and screening take), with the intensity statistics of its patient volume computed once up front.
 """
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import tensorflow as tf
 
+from mritool.bundle.card import data_fingerprint
+
 from mritool.data.preprocessing import IntensityStats, PreprocessConfig, preprocess
 from mritool.training.augment import AugmentConfig, augment_image, augment_pair
 from mritool.training.sampling import area_weighted_draws
-from mritool.training.slices import LabelledData
+from mritool.training.slices import LabelledData, labelled_data, split_for_training
 from mritool.volumes.image import as_model_input, resize_mask
 
 AUTOTUNE = tf.data.AUTOTUNE
@@ -113,3 +118,28 @@ def evaluation_dataset(data, slices, stats, config, batch_size, target: str):
         return load(row, stat) if target == "mask" else (load(row, stat), label[None])
 
     return _sources(slices, stats).map(prepare, num_parallel_calls=AUTOTUNE).batch(batch_size).prefetch(AUTOTUNE)
+
+
+@dataclass
+class TrainingData:
+    """Both subsets of a training run with their volume-normalisation statistics."""
+
+    data: LabelledData
+    train: pd.DataFrame
+    validation: pd.DataFrame
+    train_stats: np.ndarray
+    validation_stats: np.ndarray
+
+    def card_section(self, data_root) -> dict:
+        return {"root": str(data_root), "train": data_fingerprint(self.train),
+                "validation": data_fingerprint(self.validation), "split_file": "split.json"}
+
+
+def training_data(data_root, out_dir: Path, preprocessing, split_path=None, validation_fraction: float = 0.2,
+                  seed: int = 0) -> TrainingData:
+    """Read, split by patient (saved as ``out_dir/split.json``) and compute each volume's statistics."""
+    data = labelled_data(data_root)
+    split = split_for_training(data.slices, out_dir, split_path, validation_fraction, seed)
+    train, validation = data.subset(split, "train"), data.subset(split, "validation")
+    return TrainingData(data, train, validation, intensity_stats_per_slice(data, train, preprocessing),
+                        intensity_stats_per_slice(data, validation, preprocessing))

@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mritool.bundle.card import data_fingerprint
 from mritool.data.index import index_volumes, require_labelled
 from mritool.data.split import load_split, make_split, save_split, select
 from mritool.volumes import Volume
@@ -61,30 +60,3 @@ def split_for_training(slices, out_dir: Path, split_path=None, validation_fracti
 def evaluation_split(model_dir: Path, split_path=None) -> dict:
     """The given split file, else the model's own."""
     return load_split(split_path or Path(model_dir) / "split.json")
-
-
-@dataclass
-class TrainingData:
-    """Both subsets of a training run with their volume-normalisation statistics."""
-
-    data: LabelledData
-    train: pd.DataFrame
-    validation: pd.DataFrame
-    train_stats: np.ndarray
-    validation_stats: np.ndarray
-
-    def card_section(self, data_root) -> dict:
-        return {"root": str(data_root), "train": data_fingerprint(self.train),
-                "validation": data_fingerprint(self.validation), "split_file": "split.json"}
-
-
-def training_data(data_root, out_dir: Path, preprocessing, split_path=None, validation_fraction: float = 0.2,
-                  seed: int = 0) -> TrainingData:
-    """Read, split by patient (saved as ``out_dir/split.json``) and compute each volume's statistics."""
-    from mritool.training.dataset import intensity_stats_per_slice  # tensorflow: only when training
-
-    data = labelled_data(data_root)
-    split = split_for_training(data.slices, out_dir, split_path, validation_fraction, seed)
-    train, validation = data.subset(split, "train"), data.subset(split, "validation")
-    return TrainingData(data, train, validation, intensity_stats_per_slice(data, train, preprocessing),
-                        intensity_stats_per_slice(data, validation, preprocessing))
