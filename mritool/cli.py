@@ -8,6 +8,8 @@ import time
 
 import click
 
+from mritool.bundle.card import TARGET_SENSITIVITY
+from mritool.bundle.fit_config import PRECISIONS, SCHEDULES, FitConfig
 from mritool.errors import MritoolError
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -119,19 +121,18 @@ def training_options(function):
         click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Model folder."),
         click.option("--split", "split_path", type=click.Path(dir_okay=False), help="Split JSON (default: made from --seed)."),
         click.option("--validation-fraction", default=0.2, show_default=True, type=float),
-        click.option("--epochs", default=40, show_default=True, type=click.IntRange(1)),
-        click.option("--batch-size", default=16, show_default=True, type=click.IntRange(1)),
-        click.option("--learning-rate", default=1e-3, show_default=True, type=float),
+        click.option("--epochs", default=FitConfig.epochs, show_default=True, type=click.IntRange(1)),
+        click.option("--batch-size", default=FitConfig.batch_size, show_default=True, type=click.IntRange(1)),
+        click.option("--learning-rate", default=FitConfig.learning_rate, show_default=True, type=float),
         click.option("--steps-per-epoch", type=click.IntRange(1), help="Default: one pass over the training slices."),
-        click.option("--patience", default=8, show_default=True, type=click.IntRange(1), help="Early-stopping patience."),
-        click.option("--seed", default=0, show_default=True, type=int),
-        click.option("--precision", default="mixed_bfloat16", show_default=True,
-                     type=click.Choice(["float32", "mixed_bfloat16", "mixed_float16"])),
+        click.option("--patience", default=FitConfig.patience, show_default=True, type=click.IntRange(1), help="Early-stopping patience."),
+        click.option("--seed", default=FitConfig.seed, show_default=True, type=int),
+        click.option("--precision", default=FitConfig.precision, show_default=True, type=click.Choice(PRECISIONS)),
         click.option("--time-budget", type=float, help="Minutes; stops cleanly with the best checkpoint."),
         click.option("--image-size", default=256, show_default=True, type=click.IntRange(32)),
         click.option("--normalization", default="volume", show_default=True, type=click.Choice(["volume", "slice"])),
         click.option("--resume", is_flag=True, help="Continue from OUT/checkpoints."),
-        click.option("--schedule", default="plateau", show_default=True, type=click.Choice(["plateau", "cosine"]),
+        click.option("--schedule", default=FitConfig.schedule, show_default=True, type=click.Choice(SCHEDULES),
                      help="plateau: LR halving, early stopping, best epoch kept; cosine: fixed epochs, final weights kept."),
         click.option("--ema", "ema_momentum", type=click.FloatRange(0, 1, min_open=True, max_open=True),
                      help="Average the weights over training with this momentum (e.g. 0.99)."),
@@ -141,7 +142,6 @@ def training_options(function):
 
 def _configs(kwargs):
     from mritool.data.preprocessing import PreprocessConfig
-    from mritool.training.fit import FitConfig
 
     fit_config = FitConfig(
         epochs=kwargs.pop("epochs"), batch_size=kwargs.pop("batch_size"), learning_rate=kwargs.pop("learning_rate"),
@@ -160,7 +160,7 @@ def train():
 
 @train.command("classifier")
 @training_options
-@click.option("--target-sensitivity", default=0.97, show_default=True, type=click.FloatRange(0, 1, min_open=True))
+@click.option("--target-sensitivity", default=TARGET_SENSITIVITY, show_default=True, type=click.FloatRange(0, 1, min_open=True))
 @click.option("--positive-fraction", default=0.5, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
               help="Share of tumor slices in each training batch.")
 @click.option("--backbone-weights", type=click.Path(dir_okay=False), help="Local ResNet50 no-top weights file.")
@@ -177,7 +177,7 @@ def train_classifier_command(**kwargs):
 
     fit_config, preprocessing = _configs(kwargs)
     card = train_classifier(fit_config=fit_config, preprocessing=preprocessing, command=_command_line(), **kwargs)
-    metrics = card["validation_metrics"]
+    metrics = card.validation_metrics
     click.echo(
         f"validation: AUC {metrics['roc_auc']:.3f} (single slices {metrics['slice_roc_auc']:.3f}), "
         f"sensitivity {metrics['sensitivity']:.3f}, specificity {metrics['specificity']:.3f} "
@@ -207,7 +207,7 @@ def train_segmenter_command(**kwargs):
 
     fit_config, preprocessing = _configs(kwargs)
     card = train_segmenter(fit_config=fit_config, preprocessing=preprocessing, command=_command_line(), **kwargs)
-    metrics = card["validation_metrics"]
+    metrics = card.validation_metrics
     click.echo(
         f"validation (no classifier in front): per-patient Dice mean {metrics['patient_dice_mean']:.3f}, "
         f"median {metrics['patient_dice_median']:.3f}"
@@ -297,7 +297,7 @@ class _Progress:
 @click.option("--data", "data_root", required=True, type=click.Path(), help="Labelled kaggle_3m-layout root.")
 @click.option("--models", "--model", "models_dir", required=True, type=click.Path(file_okay=False),
               help="Model folder with classifier.keras, its card and split.json (and optionally the segmenter).")
-@click.option("--target-sensitivity", default=0.97, show_default=True, type=click.FloatRange(0, 1, min_open=True))
+@click.option("--target-sensitivity", default=TARGET_SENSITIVITY, show_default=True, type=click.FloatRange(0, 1, min_open=True))
 @click.option("--slice-context/--no-slice-context", default=False, show_default=True,
               help="Screen on scores averaged with the neighbouring slices' (kernel 1/4, 1/2, 1/4).")
 def tune_command(**kwargs):

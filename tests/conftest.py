@@ -30,7 +30,7 @@ def tiny_models(phantoms, tmp_path_factory) -> Path:
     from mritool.classifier.train import train_classifier
     from mritool.data.preprocessing import PreprocessConfig
     from mritool.segmenter.train import train_segmenter
-    from mritool.training.fit import FitConfig
+    from mritool.bundle.fit_config import FitConfig
 
     models = tmp_path_factory.mktemp("models")
     preprocessing = PreprocessConfig(image_size=32)

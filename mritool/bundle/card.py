@@ -1,24 +1,88 @@
-"""The model card: a JSON file beside the weights with everything needed to use and reproduce them.
+"""The model card: a typed record beside each stage's weights with everything needed to use and
+reproduce them. One writer (``write_card``), one loader (``read_card``), one validator (``validate``).
 
-Like timm's data config, the preprocessing settings travel with the model so that inference cannot
-drift from training; loading refuses a model whose card is missing or from another card version.
+Like timm's data config, the preprocessing travels with the model so inference cannot drift from
+training; the runtime the operating point was tuned on travels too, so ``screen`` scores as ``tune``
+did. Cards of version 1 (before the runtime and augmentation were recorded) load as version 2 with the
+runtime they were tuned on then, OpenVINO bfloat16; any other version is refused.
 """
 
+import dataclasses
 import hashlib
 import json
+import math
 import platform
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 
 from mritool import __version__
-from mritool.bundle.runtime_spec import RuntimeSpec
+from mritool.bundle.postprocessing import PostProcessConfig
+from mritool.bundle.runtime_spec import DEFAULT_RUNTIME, RuntimeSpec
 from mritool.data.preprocessing import PreprocessConfig
 from mritool.errors import MritoolError
 from mritool.io import write_text_atomic
 
-CARD_VERSION = 1
+CARD_VERSION = 2
+UPGRADABLE_VERSIONS = (1,)
+KINDS = ("classifier", "segmenter")
+TARGET_SENSITIVITY = 0.97  # the validation slice sensitivity a classifier's threshold must reach
+NO_CONTEXT = (1.0,)
+
+
+@dataclass(kw_only=True)
+class StageCard:
+    kind: ClassVar[str]
+    preprocessing: PreprocessConfig
+    model: dict  # architecture and its parameters
+    runtime: RuntimeSpec = DEFAULT_RUNTIME
+    training: dict = field(default_factory=dict)  # fit settings, sampling, augmentation, what the fit did
+    data: dict = field(default_factory=dict)  # root and fingerprints of the patients it was trained and tuned on
+    validation_metrics: dict = field(default_factory=dict)
+    reproduce: str | None = None  # the command that made it
+    versions: dict = field(default_factory=dict)
+
+    def validate(self, where) -> None:
+        """Value ranges; a MritoolError naming ``where`` for the first one out of range."""
+
+    def to_dict(self) -> dict:
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        for name, value in fields.items():
+            if hasattr(value, "to_dict"):
+                fields[name] = value.to_dict()
+        return {"card_version": CARD_VERSION, "kind": self.kind, **fields}
+
+
+@dataclass(kw_only=True)
+class ClassifierCard(StageCard):
+    kind: ClassVar[str] = "classifier"
+    threshold: float
+    target_sensitivity: float = TARGET_SENSITIVITY
+    slice_context: tuple[float, ...] = NO_CONTEXT  # kernel along the slices of a volume
+    operating_point_reproduce: str | None = None
+
+    def validate(self, where) -> None:
+        if not (isinstance(self.threshold, (int, float)) and 0 <= self.threshold <= 1):
+            raise MritoolError(f"{where}: threshold must be a number between 0 and 1, not {self.threshold!r}")
+        if not 0 < self.target_sensitivity <= 1:
+            raise MritoolError(f"{where}: target sensitivity must be in (0, 1], not {self.target_sensitivity}")
+        weights = self.slice_context
+        if len(weights) % 2 == 0 or min(weights) < 0 or not math.isclose(sum(weights), 1.0):
+            raise MritoolError(f"{where}: slice_context must be an odd number of non-negative weights summing to 1, not {weights}")
+
+
+@dataclass(kw_only=True)
+class SegmenterCard(StageCard):
+    kind: ClassVar[str] = "segmenter"
+    loss: dict = field(default_factory=dict)
+    postprocessing: PostProcessConfig = PostProcessConfig()
+    postprocessing_tuning: dict | None = None
+
+
+CARD_TYPES = {"classifier": ClassifierCard, "segmenter": SegmenterCard}
 
 
 def card_path(model_dir, kind: str) -> Path:
@@ -55,40 +119,61 @@ def data_fingerprint(slices: pd.DataFrame) -> dict:
     }
 
 
-def write_card(model_dir, kind: str, card: dict) -> Path:
-    path = card_path(model_dir, kind)
-    full = {"card_version": CARD_VERSION, "kind": kind, **card, "versions": library_versions()}
-    write_text_atomic(path, json.dumps(full, indent=2, default=_json_default) + "\n")
+def card_from_dict(data: dict, where) -> StageCard:
+    """A typed, validated card from its JSON form; errors name ``where``."""
+    kind = data.get("kind")
+    if kind not in CARD_TYPES:
+        raise MritoolError(f"{where}: card kind {kind!r} is not one of {KINDS}")
+    if "preprocessing" not in data:
+        raise MritoolError(f"{where}: card has no preprocessing section")
+    card_type = CARD_TYPES[kind]
+    known = {f.name for f in dataclasses.fields(card_type)}
+    values = {key: value for key, value in data.items() if key in known}
+    try:
+        values["preprocessing"] = PreprocessConfig.from_dict(data["preprocessing"])
+        values["runtime"] = RuntimeSpec.from_dict(data.get("runtime", {}))
+        if "postprocessing" in values:
+            values["postprocessing"] = PostProcessConfig.from_dict(values["postprocessing"])
+        if "slice_context" in values:
+            values["slice_context"] = tuple(float(w) for w in values["slice_context"])
+        card = card_type(**values)
+    except MritoolError as exc:
+        raise MritoolError(f"{where}: {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise MritoolError(f"{where}: not a valid {kind} card ({exc})") from None
+    card.validate(where)
+    return card
+
+
+def write_card(model_dir, card: StageCard) -> Path:
+    card.validate(card_path(model_dir, card.kind))
+    card.versions = library_versions()
+    path = card_path(model_dir, card.kind)
+    write_text_atomic(path, json.dumps(card.to_dict(), indent=2, default=_json_default) + "\n")
     return path
 
 
-def read_card(model_dir, kind: str) -> dict:
-    """The card of ``MODEL_DIR/<kind>.json``, checked; its weights file must exist beside it."""
+def read_card(model_dir, kind: str) -> StageCard:
+    """The card of ``MODEL_DIR/<kind>.json``, typed and checked; its weights file must exist beside it."""
     path = card_path(model_dir, kind)
     if not path.is_file():
         raise MritoolError(f"{path}: model card missing (a {kind} model folder holds {kind}.keras and {kind}.json)")
     try:
-        card = json.loads(path.read_text())
+        data = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise MritoolError(f"{path}: model card is not valid JSON ({exc})") from None
-    if card.get("card_version") != CARD_VERSION:
-        raise MritoolError(f"{path}: card version {card.get('card_version')!r}, this mritool reads version {CARD_VERSION}")
-    if card.get("kind") != kind:
-        raise MritoolError(f"{path}: card is for a {card.get('kind')!r} model, expected {kind!r}")
-    if "preprocessing" not in card:
-        raise MritoolError(f"{path}: card has no preprocessing section")
+    if not isinstance(data, dict):
+        raise MritoolError(f"{path}: model card is not a JSON object")
+    version = data.get("card_version")
+    if version != CARD_VERSION and version not in UPGRADABLE_VERSIONS:
+        raise MritoolError(f"{path}: card version {version!r}, this mritool reads versions "
+                           f"{(*UPGRADABLE_VERSIONS, CARD_VERSION)}; retrain, or rewrite the card by hand")
+    if data.get("kind") != kind:
+        raise MritoolError(f"{path}: card is for a {data.get('kind')!r} model, expected {kind!r}")
+    card = card_from_dict(data, path)
     if not weights_path(model_dir, kind).is_file():
         raise MritoolError(f"{weights_path(model_dir, kind)}: weights missing beside the card")
     return card
-
-
-def card_preprocessing(card: dict) -> PreprocessConfig:
-    return PreprocessConfig.from_dict(card["preprocessing"])
-
-
-def card_runtime(card: dict) -> RuntimeSpec:
-    """The runtime the card's operating point was tuned on; cards from before it was recorded used the default."""
-    return RuntimeSpec.from_dict(card.get("runtime", {}))
 
 
 def load_model(model_dir, kind: str):

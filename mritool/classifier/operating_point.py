@@ -32,7 +32,7 @@ def roc_curve(labels: np.ndarray, scores: np.ndarray):
     )
 
 
-def choose_threshold(labels: np.ndarray, scores: np.ndarray, target_sensitivity: float = 0.97) -> float:
+def choose_threshold(labels: np.ndarray, scores: np.ndarray, target_sensitivity: float) -> float:
     """A threshold whose sensitivity (score >= threshold counts positive) reaches the target, as high as possible.
 
     It sits halfway between the last positive score it must keep and the next lower score, not on

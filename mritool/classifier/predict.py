@@ -3,7 +3,7 @@ training's threshold choice, tuning, evaluation and screening all take."""
 
 import numpy as np
 
-from mritool.classifier.slice_context import context_weights, smooth_volume
+from mritool.classifier.slice_context import smooth_volume
 from mritool.data.preprocessing import PreprocessConfig, volume_input
 from mritool.runtimes import Predictor, predict_in_batches
 from mritool.volumes import Volume
@@ -15,6 +15,6 @@ def classify_volume(volume: Volume, positions, predict: Predictor, config: Prepr
     return predict_in_batches(predict, volume_input(volume, positions, config), batch_size).reshape(-1)
 
 
-def screening_scores(probabilities: np.ndarray, card: dict) -> np.ndarray:
+def screening_scores(probabilities: np.ndarray, slice_context: tuple[float, ...]) -> np.ndarray:
     """A volume's scores that the card's threshold applies to: probabilities with the card's slice context."""
-    return smooth_volume(probabilities, context_weights(card))
+    return smooth_volume(probabilities, slice_context)

@@ -6,37 +6,35 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mritool.bundle.card import card_preprocessing
+from mritool.bundle.card import NO_CONTEXT, TARGET_SENSITIVITY
 from mritool.classifier.operating_point import choose_threshold, roc_auc, roc_curve, screening_metrics
 from mritool.classifier.predict import classify_volume, screening_scores
-from mritool.classifier.slice_context import DEFAULT_WEIGHTS, NO_CONTEXT
+from mritool.classifier.slice_context import DEFAULT_WEIGHTS
+from mritool.data.preprocessing import PreprocessConfig
 from mritool.runtimes import Predictor
 from mritool.training.plots import plot_roc
 from mritool.training.slices import LabelledData, patient_volumes
 
-TARGET_SENSITIVITY = 0.97  # validation slice sensitivity the threshold must reach
-
-
-def patient_scores(data: LabelledData, slices: pd.DataFrame, predict: Predictor, card: dict, batch_size: int = 32):
+def patient_scores(data: LabelledData, slices: pd.DataFrame, predict: Predictor, preprocessing: PreprocessConfig,
+                   slice_context=NO_CONTEXT, batch_size: int = 32):
     """(probabilities, screening scores) of ``slices``, in table order, scored volume by volume."""
     probabilities, scores = np.zeros(len(slices)), np.zeros(len(slices))
-    config = card_preprocessing(card)
     for volume, positions, rows in patient_volumes(data, slices):
-        probabilities[rows] = classify_volume(volume, positions, predict, config, batch_size)
-        scores[rows] = screening_scores(probabilities[rows], card)
+        probabilities[rows] = classify_volume(volume, positions, predict, preprocessing, batch_size)
+        scores[rows] = screening_scores(probabilities[rows], slice_context)
     return probabilities, scores
 
 
-def operating_point(predict: Predictor, card: dict, data: LabelledData, validation: pd.DataFrame, model_dir,
-                    target_sensitivity: float = TARGET_SENSITIVITY, slice_context: bool = False) -> dict:
+def operating_point(predict: Predictor, preprocessing: PreprocessConfig, data: LabelledData, validation: pd.DataFrame,
+                    model_dir, target_sensitivity: float = TARGET_SENSITIVITY, slice_context: bool = False) -> dict:
     """Card fields for the threshold that reaches ``target_sensitivity`` on ``predict``'s scores (a runtime's
     rounding can move a score across the gap between two validation slices); writes MODEL_DIR/classifier_roc.png."""
-    card = {**card, "slice_context": list(DEFAULT_WEIGHTS if slice_context else NO_CONTEXT)}
+    kernel = DEFAULT_WEIGHTS if slice_context else NO_CONTEXT
     labels = validation["has_tumor"].astype(bool).to_numpy()
-    probabilities, scores = patient_scores(data, validation, predict, card)
+    probabilities, scores = patient_scores(data, validation, predict, preprocessing, kernel)
     threshold = choose_threshold(labels, scores, target_sensitivity)
     metrics = screening_metrics(labels, scores, threshold) | {"slice_roc_auc": roc_auc(labels, probabilities)}
     fpr, tpr, _ = roc_curve(labels, scores)
     plot_roc(fpr, tpr, metrics["roc_auc"], metrics, Path(model_dir) / "classifier_roc.png")
-    return {"slice_context": card["slice_context"], "threshold": threshold,
+    return {"slice_context": kernel, "threshold": threshold,
             "target_sensitivity": target_sensitivity, "validation_metrics": metrics}

@@ -6,14 +6,16 @@ from pathlib import Path
 import keras
 
 from mritool.classifier.model import build_classifier
-from mritool.bundle.card import weights_path, write_card
+from mritool.bundle.card import ClassifierCard, weights_path, write_card
 from mritool.bundle.runtime_spec import DEFAULT_RUNTIME, RuntimeSpec
-from mritool.classifier.threshold import TARGET_SENSITIVITY, operating_point
+from mritool.bundle.card import TARGET_SENSITIVITY
+from mritool.classifier.threshold import operating_point
 from mritool.data.preprocessing import PreprocessConfig
 from mritool.runtimes import make_predictor
 from mritool.training.augment import AugmentConfig
 from mritool.training.dataset import classifier_training_dataset, evaluation_dataset, training_data
-from mritool.training.fit import FitConfig, fit, make_optimizer, prepare_session, resume_state
+from mritool.bundle.fit_config import FitConfig
+from mritool.training.fit import fit, make_optimizer, prepare_session, resume_state
 
 
 def train_classifier(
@@ -46,19 +48,17 @@ def train_classifier(
     training = fit(model, train_ds, validation_ds, out_dir, "classifier", fit_config, steps, "val_loss", initial_epoch)
 
     best = keras.models.load_model(weights_path(out_dir, "classifier"), compile=False)
-    card = {
-        "preprocessing": preprocessing.to_dict(),
-        "model": {"architecture": "resnet50", "image_size": preprocessing.image_size,
-                  "backbone_weights": str(backbone_weights) if backbone_weights else None},
-        "runtime": runtime.to_dict(),
-    }
     predict = make_predictor(best, runtime, weights_path(out_dir, "classifier"))
-    card.update(operating_point(predict, card, data.data, validation, out_dir, target_sensitivity, slice_context))
-    card.update({
-        "training": {**fit_config.to_dict(), "positive_fraction": positive_fraction, "augmentation": augment.to_dict(),
-                     "validation_fraction": validation_fraction, **training},
-        "data": data.card_section(data_root),
-        "reproduce": command,
-    })
-    write_card(out_dir, "classifier", card)
+    card = ClassifierCard(
+        preprocessing=preprocessing,
+        model={"architecture": "resnet50", "image_size": preprocessing.image_size,
+               "backbone_weights": str(backbone_weights) if backbone_weights else None},
+        runtime=runtime,
+        training={**fit_config.to_dict(), "positive_fraction": positive_fraction, "augmentation": augment.to_dict(),
+                  "validation_fraction": validation_fraction, **training},
+        data=data.card_section(data_root),
+        reproduce=command,
+        **operating_point(predict, preprocessing, data.data, validation, out_dir, target_sensitivity, slice_context),
+    )
+    write_card(out_dir, card)
     return card

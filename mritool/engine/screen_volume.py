@@ -32,7 +32,7 @@ def screen_volume(volume: Volume, stages: Stages, batch_size: int = 32, timings:
     positions = volume.readable()
     with timings.measure("classifier"):
         probabilities = classify_volume(volume, positions, stages.classify, stages.classifier_preprocessing, batch_size)
-    scores = screening_scores(probabilities, stages.classifier_card)
+    scores = screening_scores(probabilities, stages.slice_context)
     screened = scores >= stages.threshold
     positives = np.flatnonzero(screened)
     size = stages.segmenter_preprocessing.image_size

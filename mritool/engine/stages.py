@@ -3,41 +3,40 @@
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from mritool.bundle.card import card_preprocessing, card_runtime, read_card
+from mritool.bundle.card import ClassifierCard, SegmenterCard, read_card
+from mritool.bundle.postprocessing import PostProcessConfig
 from mritool.bundle.runtime_spec import RuntimeSpec
-from mritool.classifier.slice_context import context_weights
 from mritool.errors import MritoolError
 from mritool.runtimes import Predictor, load_predictor
-from mritool.segmenter.postprocess import PostProcessConfig
 
 
 @dataclass
 class Stages:
     classify: Predictor  # (n, h, w, 3) float32 -> (n, 1) tumor probabilities
-    classifier_card: dict
+    classifier_card: ClassifierCard
     segment: Predictor  # (n, h, w, 3) float32 -> (n, h, w, 1) tumor probability maps
-    segmenter_card: dict
+    segmenter_card: SegmenterCard
     runtime: RuntimeSpec
 
     @property
     def threshold(self) -> float:
-        return float(self.classifier_card["threshold"])
+        return self.classifier_card.threshold
 
     @property
     def slice_context(self) -> tuple[float, ...]:
-        return context_weights(self.classifier_card)
+        return self.classifier_card.slice_context
 
     @property
     def classifier_preprocessing(self):
-        return card_preprocessing(self.classifier_card)
+        return self.classifier_card.preprocessing
 
     @property
     def segmenter_preprocessing(self):
-        return card_preprocessing(self.segmenter_card)
+        return self.segmenter_card.preprocessing
 
     @property
     def postprocessing(self) -> PostProcessConfig:
-        return PostProcessConfig.from_dict(self.segmenter_card.get("postprocessing", {}))
+        return self.segmenter_card.postprocessing
 
 
 def load_stages(models_dir, runtime: str | None = None, precision: str | None = None) -> Stages:
@@ -46,10 +45,8 @@ def load_stages(models_dir, runtime: str | None = None, precision: str | None = 
     models_dir = Path(models_dir)
     if not models_dir.is_dir():
         raise MritoolError(f"{models_dir}: no such model folder")
-    tuned_on = card_runtime(read_card(models_dir, "classifier"))
+    tuned_on = read_card(models_dir, "classifier").runtime
     runtime = replace(tuned_on, name=runtime or tuned_on.name, precision=precision or tuned_on.precision)
     classify, classifier_card, _ = load_predictor(models_dir, "classifier", runtime)
-    if "threshold" not in classifier_card:
-        raise MritoolError(f"{models_dir}/classifier.json: card has no threshold")
     segment, segmenter_card, _ = load_predictor(models_dir, "segmenter", runtime)
     return Stages(classify, classifier_card, segment, segmenter_card, runtime)

@@ -13,7 +13,7 @@ from mritool.data.synthetic import make_phantoms
 from mritool.recipes.evaluate import split_studies
 from mritool.recipes.screen import ScreeningResult, prepare_output, screen
 from mritool.segmenter.train import train_segmenter
-from mritool.training.fit import FitConfig
+from mritool.bundle.fit_config import FitConfig
 from mritool.training.slices import labelled_slices
 
 DEMO_SIZE = 64

@@ -18,7 +18,7 @@ from mritool.data.preprocessing import PreprocessConfig
 from mritool.recipes.evaluate import evaluate_pipeline
 from mritool.recipes.tune import tune_stages
 from mritool.segmenter.train import train_segmenter
-from mritool.training.fit import FitConfig
+from mritool.bundle.fit_config import FitConfig
 from mritool.training.slices import labelled_slices, split_for_training
 
 TRAINING_SHARE = 0.9  # the rest: prediction, tuning and evaluation

@@ -4,11 +4,10 @@ A predictor maps a float32 batch (n, h, w, 3) to the model's float32 output. A r
 ``(keras model, precision, weights file) -> predictor``; the model folder's cards name the runtime
 their threshold and post-processing were tuned on, and ``screen``, ``tune`` and ``evaluate`` all build
 their predictors here from that name. Adding a runtime is adding one module to this package that
-calls ``register_runtime``.
+calls ``register_runtime`` (the package imports every module in it, so a runtime module imports its
+heavy libraries inside its factory).
 """
 
-import importlib
-import pkgutil
 from pathlib import Path
 from typing import Callable
 
@@ -19,7 +18,6 @@ from mritool.errors import MritoolError
 
 Predictor = Callable[[np.ndarray], np.ndarray]
 _RUNTIMES: dict[str, Callable] = {}
-_builtins_loaded = False
 
 
 def register_runtime(name: str, factory: Callable) -> None:
@@ -27,12 +25,6 @@ def register_runtime(name: str, factory: Callable) -> None:
 
 
 def registered_runtimes() -> list[str]:
-    global _builtins_loaded
-    if not _builtins_loaded:
-        _builtins_loaded = True
-        for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
-            if module.name not in ("base", "precision"):
-                importlib.import_module(f"{__package__}.{module.name}")
     return list(_RUNTIMES)
 
 
@@ -45,13 +37,13 @@ def make_predictor(model, spec: RuntimeSpec, weights_file: Path) -> Predictor:
 def load_predictor(model_dir, kind: str, spec: RuntimeSpec | None = None):
     """(predictor, card, keras model) of one stage of a model folder, on ``spec`` (default: the runtime its
     card names). The input size the card states is checked against the weights."""
-    from mritool.bundle.card import card_preprocessing, card_runtime, load_model, weights_path
+    from mritool.bundle.card import load_model, weights_path
 
     model, card = load_model(model_dir, kind)
-    size = card_preprocessing(card).image_size
+    size = card.preprocessing.image_size
     if tuple(model.input_shape[1:3]) != (size, size):
         raise MritoolError(f"{Path(model_dir) / kind}.json: card says {size}px input, the model takes {model.input_shape[1:3]}")
-    return make_predictor(model, spec or card_runtime(card), weights_path(model_dir, kind)), card, model
+    return make_predictor(model, spec or card.runtime, weights_path(model_dir, kind)), card, model
 
 
 def predict_in_batches(predict: Predictor, inputs: np.ndarray, batch_size: int) -> np.ndarray:

@@ -3,10 +3,11 @@
 import numpy as np
 
 from mritool.runtimes.base import register_runtime
-from mritool.runtimes.precision import with_precision
 
 
 def keras_predictor(model, precision: str, weights_file):
+    from mritool.runtimes.precision import with_precision
+
     compiled = with_precision(model, precision)
     return lambda batch: np.asarray(compiled(batch, training=False), np.float32)
 

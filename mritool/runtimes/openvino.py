@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 
 from mritool.runtimes.base import register_runtime
-from mritool.runtimes.precision import with_precision
 
 
 def _weights_digest(weights_file: Path) -> str:
@@ -23,6 +22,8 @@ def _weights_digest(weights_file: Path) -> str:
 
 def openvino_predictor(model, precision: str, weights_file: Path):
     import openvino as ov
+
+    from mritool.runtimes.precision import with_precision
 
     cache = weights_file.parent / "openvino" / f"{weights_file.stem}-{_weights_digest(weights_file)}.xml"
     core = ov.Core()

@@ -8,22 +8,20 @@ two stages together.
 import json
 from pathlib import Path
 
-from mritool.bundle.card import card_preprocessing
 from mritool.io import write_csv_atomic, write_text_atomic
 from mritool.runtimes import load_predictor
-from mritool.segmenter.predict import card_postprocessing
 from mritool.segmenter.scoring import patient_maps, postprocess_by_patient, score_masks, summarise
 from mritool.training.slices import evaluation_split, labelled_data, truth_masks
 
 
 def evaluate_segmenter(data_root, model_dir, out_dir=None, split_path=None, subset="validation") -> dict:
     predict, card, _ = load_predictor(model_dir, "segmenter")
-    config = card_preprocessing(card)
+    config = card.preprocessing
     data = labelled_data(data_root)
     slices = data.subset(evaluation_split(model_dir, split_path), subset)
     out_dir = Path(out_dir or Path(model_dir) / "evaluation")
     out_dir.mkdir(parents=True, exist_ok=True)
-    masks = postprocess_by_patient(slices, patient_maps(data, slices, predict, config), card_postprocessing(card))
+    masks = postprocess_by_patient(slices, patient_maps(data, slices, predict, config), card.postprocessing)
     per_slice, per_patient = score_masks(slices, truth_masks(data, slices, config.image_size), masks)
     write_csv_atomic(out_dir / "segmenter_slices.csv", per_slice)
     write_csv_atomic(out_dir / "segmenter_patients.csv", per_patient)

@@ -1,24 +1,10 @@
 """From probabilities to masks: threshold, drop small components, optionally keep the largest 3D lesion."""
 
-from dataclasses import asdict, dataclass
-
 import cv2
 import numpy as np
 from skimage.measure import label
 
-
-@dataclass(frozen=True)
-class PostProcessConfig:
-    threshold: float = 0.5
-    min_area_px: int = 0  # at the model's input size
-    largest_component_per_volume: bool = False
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "PostProcessConfig":
-        return cls(**{key: data[key] for key in ("threshold", "min_area_px", "largest_component_per_volume") if key in data})
+from mritool.bundle.postprocessing import PostProcessConfig
 
 
 def remove_small_components(mask: np.ndarray, min_area_px: int) -> np.ndarray:

@@ -5,12 +5,7 @@ import numpy as np
 
 from mritool.data.preprocessing import PreprocessConfig, volume_input
 from mritool.runtimes import Predictor, predict_in_batches
-from mritool.segmenter.postprocess import PostProcessConfig
 from mritool.volumes import Volume
-
-
-def card_postprocessing(card: dict) -> PostProcessConfig:
-    return PostProcessConfig.from_dict(card.get("postprocessing", {}))
 
 
 def segment_volume(volume: Volume, positions, predict: Predictor, config: PreprocessConfig, selected=None,

@@ -2,48 +2,13 @@
 a per-epoch CSV log, a learning-curve PNG and an optional wall-clock budget."""
 
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import keras
 import pandas as pd
 
-from mritool.errors import MritoolError
+from mritool.bundle.fit_config import FitConfig
 from mritool.training.plots import plot_learning_curve
-
-PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
-# plateau: halve the learning rate when validation stalls, stop on patience, keep the best epoch by
-# the monitored value. cosine: a fixed number of epochs on a cosine decay, keep the final weights, so
-# no choice is made on the few validation patients.
-SCHEDULES = ("plateau", "cosine")
-
-
-@dataclass
-class FitConfig:
-    epochs: int = 40
-    batch_size: int = 16
-    learning_rate: float = 1e-3
-    steps_per_epoch: int | None = None  # None: one pass over the training slices
-    patience: int = 8
-    seed: int = 0
-    precision: str = "mixed_bfloat16"
-    time_budget_min: float | None = None
-    schedule: str = "plateau"
-    ema_momentum: float | None = None  # weights averaged over training (Polyak), validated and saved
-
-    def __post_init__(self):
-        if self.precision not in PRECISIONS:
-            raise MritoolError(f"precision must be one of {PRECISIONS}, not {self.precision!r}")
-        if self.schedule not in SCHEDULES:
-            raise MritoolError(f"schedule must be one of {SCHEDULES}, not {self.schedule!r}")
-        if self.ema_momentum is not None and not 0 < self.ema_momentum < 1:
-            raise MritoolError(f"EMA momentum must be between 0 and 1, not {self.ema_momentum}")
-        if self.epochs < 1 or self.batch_size < 1 or self.learning_rate <= 0:
-            raise MritoolError("epochs and batch size must be at least 1 and the learning rate positive")
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
 
 class TimeBudget(keras.callbacks.Callback):
     """Stops before an epoch that would end past the budget, so the best checkpoint is always whole."""

@@ -26,16 +26,16 @@ def test_a_few_training_steps_lower_the_loss(phantoms):
 
 def test_trained_folder_has_card_curve_and_threshold(tiny_models):
     _, card = load_model(tiny_models, "classifier")
-    assert card["preprocessing"]["image_size"] == 32
-    assert 0 <= card["threshold"] <= 1
-    metrics = card["validation_metrics"]
-    assert metrics["sensitivity"] >= card["target_sensitivity"]
-    assert card["data"]["train"]["patients"] + card["data"]["validation"]["patients"] == 6
-    assert {"tensorflow", "keras", "mritool"} <= card["versions"].keys()
+    assert card.preprocessing.image_size == 32
+    assert 0 <= card.threshold <= 1
+    metrics = card.validation_metrics
+    assert metrics["sensitivity"] >= card.target_sensitivity
+    assert card.data["train"]["patients"] + card.data["validation"]["patients"] == 6
+    assert {"tensorflow", "keras", "mritool"} <= card.versions.keys()
     assert (tiny_models / "classifier_learning_curve.png").is_file()
     assert (tiny_models / "classifier_roc.png").is_file()
-    assert card["runtime"] == {"name": "openvino", "precision": "bfloat16"}  # chosen on the scores screen will see
-    assert card["training"]["augmentation"]["rotation_deg"] == 15.0
+    assert str(card.runtime) == "openvino bfloat16"  # chosen on the scores screen will see
+    assert card.training["augmentation"]["rotation_deg"] == 15.0
     assert len(pd.read_csv(tiny_models / "classifier_log.csv")) == 1
 
 
@@ -43,8 +43,8 @@ def test_card_round_trip_gives_the_same_predictions(tiny_models, phantoms, tmp_p
     data = labelled_data(phantoms)
     slices = data.slices.head(24)  # two whole patients
     predict, card, model = load_predictor(tiny_models, "classifier")
-    first, _ = patient_scores(data, slices, predict, card)
+    first, _ = patient_scores(data, slices, predict, card.preprocessing)
     model.save(tmp_path / "classifier.keras")
     (tmp_path / "classifier.json").write_text((tiny_models / "classifier.json").read_text())
     again, again_card, _ = load_predictor(tmp_path, "classifier")
-    np.testing.assert_allclose(patient_scores(data, slices, again, again_card)[0], first, atol=1e-6)
+    np.testing.assert_allclose(patient_scores(data, slices, again, again_card.preprocessing)[0], first, atol=1e-6)

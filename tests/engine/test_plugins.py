@@ -8,7 +8,7 @@ import tifffile
 
 from mritool.recipes.screen import screen
 from mritool.volumes import SliceRef, Volume
-from mritool.volumes.readers import Study, VolumeReader, base as reader_base, register_reader, registered_readers
+from mritool.volumes.readers import Study, VolumeReader, base as reader_base, register_reader
 from mritool.volumes.writers import MaskWriter, base as writer_base, register_writer
 
 
@@ -41,7 +41,6 @@ class NumpyStackWriter(MaskWriter):
 
 @pytest.fixture
 def toy_plugins(monkeypatch):
-    registered_readers()  # built-ins first, so the copy below keeps them
     monkeypatch.setattr(reader_base, "_READERS", dict(reader_base._READERS))
     monkeypatch.setattr(writer_base, "_WRITERS", dict(writer_base._WRITERS))
     register_reader(NumpyStackReader(), first=True)

@@ -5,12 +5,11 @@ import shutil
 
 from mritool.recipes.screen import screen
 from mritool.recipes.tune import tune_stages
-from mritool.runtimes import base as runtime_base, register_runtime, registered_runtimes
+from mritool.runtimes import base as runtime_base, register_runtime
 from mritool.runtimes.keras_runtime import keras_predictor
 
 
 def test_tune_and_screen_build_their_predictors_on_the_runtime_the_cards_name(phantoms, tiny_models, tmp_path, monkeypatch):
-    registered_runtimes()
     monkeypatch.setattr(runtime_base, "_RUNTIMES", dict(runtime_base._RUNTIMES))
     built = []
 

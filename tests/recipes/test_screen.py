@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import tifffile
 
-from mritool.classifier.slice_context import DEFAULT_WEIGHTS, smooth_by_patient
+from mritool.classifier.slice_context import DEFAULT_WEIGHTS, smooth_volume
 from mritool.errors import MritoolError
 from mritool.engine.stages import load_stages
 from mritool.recipes.screen import reexport_figures, screen
@@ -60,7 +60,8 @@ def test_segmenter_sees_only_slices_screened_on_their_volume_context(messy_scans
     (models / "classifier.json").write_text(json.dumps({**card, "slice_context": list(DEFAULT_WEIGHTS)}))
     slices = screen(messy_scans, models, tmp_path / "out", qa="none").slices
     ok = slices[slices["status"] == "ok"]
-    expected = smooth_by_patient(ok["tumor_probability"].to_numpy(), ok, DEFAULT_WEIGHTS)
+    expected = np.concatenate([smooth_volume(group.sort_values("slice_index")["tumor_probability"], DEFAULT_WEIGHTS)
+                               for _, group in ok.groupby("patient_id", sort=False)])
     assert ok["screening_score"].to_numpy() == pytest.approx(expected, abs=1e-6)
     assert not np.allclose(ok["screening_score"], ok["tumor_probability"])
     assert (ok["screened_positive"] == (ok["screening_score"] >= card["threshold"])).all()

@@ -29,7 +29,7 @@ def test_tuning_behind_the_classifier_rewrites_the_segmenter_card(phantoms, tiny
     result = tune_stages(phantoms, models)
     result = {key.removeprefix("segmenter_"): value for key, value in result.items()}
     card = json.loads((models / "segmenter.json").read_text())
-    assert card["card_version"] == 1 and card["kind"] == "segmenter"  # written through the card writer
+    assert card["card_version"] == 2 and card["kind"] == "segmenter"  # written through the card writer
     assert card["postprocessing"] == result["postprocessing"]
     assert card["postprocessing_tuning"]["scope"].startswith("validation patients, behind the classifier")
     candidates = pd.read_csv(models / "pipeline_postprocessing_tuning.csv")

@@ -4,7 +4,8 @@ import pandas as pd
 
 from mritool.data.preprocessing import PreprocessConfig
 from mritool.segmenter.train import train_segmenter
-from mritool.training.fit import FitConfig, TimeBudget
+from mritool.bundle.fit_config import FitConfig
+from mritool.training.fit import TimeBudget
 
 
 def test_resume_continues_from_the_last_checkpoint(phantoms, tmp_path):

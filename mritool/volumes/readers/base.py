@@ -3,12 +3,10 @@
 A study is one patient. ``find_studies`` walks a root once; in each folder the registered readers are
 asked in turn which studies the folder's files hold, and the first that answers claims them. Adding a
 format is adding one module to this package that subclasses ``VolumeReader`` and calls
-``register_reader``: every module here is imported before the first walk.
+``register_reader``: the package imports every module in it.
 """
 
-import importlib
 import os
-import pkgutil
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -40,7 +38,6 @@ class VolumeReader(ABC):
 
 
 _READERS: dict[str, VolumeReader] = {}
-_builtins_loaded = False
 
 
 def register_reader(reader: VolumeReader, first: bool = False) -> VolumeReader:
@@ -52,13 +49,6 @@ def register_reader(reader: VolumeReader, first: bool = False) -> VolumeReader:
 
 
 def registered_readers() -> list[VolumeReader]:
-    global _builtins_loaded
-    if not _builtins_loaded:
-        _builtins_loaded = True
-        package = Path(__file__).parent
-        for module in pkgutil.iter_modules([str(package)]):
-            if module.name != "base":
-                importlib.import_module(f"{__package__}.{module.name}")
     return list(_READERS.values())
 
 

@@ -2,8 +2,6 @@
 go back in its own space and format. Adding a writer is adding one module to this package that
 subclasses ``MaskWriter`` and calls ``register_writer``."""
 
-import importlib
-import pkgutil
 from abc import ABC, abstractmethod
 from pathlib import Path
 
@@ -24,7 +22,6 @@ class MaskWriter(ABC):
 
 
 _WRITERS: dict[str, MaskWriter] = {}
-_builtins_loaded = False
 
 
 def register_writer(writer: MaskWriter) -> MaskWriter:
@@ -33,12 +30,6 @@ def register_writer(writer: MaskWriter) -> MaskWriter:
 
 
 def writer_for(volume_format: str) -> MaskWriter:
-    global _builtins_loaded
-    if not _builtins_loaded:
-        _builtins_loaded = True
-        for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
-            if module.name != "base":
-                importlib.import_module(f"{__package__}.{module.name}")
     for writer in reversed(_WRITERS.values()):  # the latest registration wins
         if volume_format in writer.formats:
             return writer

@@ -1,0 +1,55 @@
+"""``screen_volume`` on an in-memory volume with stand-in predictors: no files, no models."""
+
+import numpy as np
+
+from mritool.bundle.card import ClassifierCard, SegmenterCard
+from mritool.bundle.postprocessing import PostProcessConfig
+from mritool.bundle.runtime_spec import RuntimeSpec
+from mritool.data.preprocessing import PreprocessConfig
+from mritool.engine.screen_volume import screen_volume
+from mritool.engine.stages import Stages
+from mritool.volumes import SliceRef, Volume
+
+
+def _stages(calls):
+    def classify(batch):  # "tumor" where the slice's centre is brighter than its mean
+        calls.append(("classify", len(batch)))
+        centre = batch[:, 12:20, 12:20, 1].mean(axis=(1, 2))
+        return (centre > batch[..., 1].mean(axis=(1, 2)) + 0.5).astype(np.float32)[:, None]
+
+    def segment(batch):  # the centre square
+        calls.append(("segment", len(batch)))
+        maps = np.zeros(batch.shape[:3] + (1,), np.float32)
+        maps[:, 12:20, 12:20] = 0.9
+        return maps
+
+    config = PreprocessConfig(image_size=32)
+    return Stages(classify, ClassifierCard(preprocessing=config, model={}, threshold=0.5), segment,
+                  SegmenterCard(preprocessing=config, model={}, postprocessing=PostProcessConfig(0.5, 0, True)),
+                  RuntimeSpec("keras", "float32"))
+
+
+def test_only_screened_slices_are_segmented_and_masks_come_back_at_each_slices_size():
+    images = []
+    for k in range(5):
+        image = np.full((64, 64, 3), 50, np.uint8)
+        if k in (1, 2):
+            image[24:40, 24:40] = 200
+        images.append(image)
+    images[3] = None  # unreadable
+    refs = [SliceRef(k + 1, f"s{k + 1}", error="unreadable" if k == 3 else None) for k in range(5)]
+    volume = Volume("P", "test", refs, images, [None] * 5)
+    calls = []
+    prediction = screen_volume(volume, _stages(calls), batch_size=2)
+    assert prediction.positions == [0, 1, 2, 4]
+    assert prediction.screened.tolist() == [False, True, True, False]
+    assert calls == [("classify", 2), ("classify", 2), ("segment", 2)]  # batches of 2; only the two screened
+    assert set(prediction.masks) == {0, 1, 2, 4}
+    assert prediction.masks[1].shape == (64, 64) and prediction.masks[1][24:40, 24:40].all()
+    assert not prediction.masks[0].any() and not prediction.masks[4].any()
+
+
+def test_a_volume_with_no_readable_slice_gives_an_empty_prediction():
+    volume = Volume("P", "test", [SliceRef(1, "s1", error="bad")], [None], [None])
+    prediction = screen_volume(volume, _stages([]))
+    assert prediction.positions == [] and prediction.masks == {}

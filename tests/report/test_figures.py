@@ -1,0 +1,45 @@
+import cv2
+import numpy as np
+import pandas as pd
+
+from mritool.report.figures import PANEL, PREDICTION_BGR, TRUTH_BGR, contact_sheet, export_figures, overlay, slice_figure, wants_figure
+
+
+def test_overlay_tints_and_outlines_only_the_mask():
+    image = np.full((16, 16, 3), 100, np.uint8)
+    mask = np.zeros((16, 16), np.uint8)
+    mask[4:12, 4:12] = 1
+    out = overlay(image, mask, TRUTH_BGR)
+    assert (out[0, 0] == 100).all() and tuple(out[4, 4]) == TRUTH_BGR  # outside untouched, the border outlined
+    assert not (out[8, 8] == 100).all()  # inside tinted
+    assert (overlay(image, None, TRUTH_BGR) == image).all()
+
+
+def test_slice_figure_has_five_titled_panels_and_sheets_wrap():
+    image = np.zeros((PANEL, PANEL, 3), np.uint8)
+    figure = slice_figure(image, None, np.zeros((PANEL, PANEL), np.uint8))
+    assert figure.shape == (PANEL + 28, 5 * PANEL + 4 * 4, 3)
+    sheet = contact_sheet([(image, f"slice {k}") for k in range(10)], columns=4, tile=32)
+    assert sheet.shape == (3 * (32 + 20), 4 * 32, 3)
+
+
+def test_export_figures_from_a_table_read_back_from_csv(tmp_path):
+    image = np.zeros((32, 32, 3), np.uint8)
+    image[8:24, 8:24] = 180
+    mask = np.zeros((32, 32), np.uint8)
+    mask[10:20, 10:20] = 255
+    for name, picture in (("img.png", image), ("truth.png", mask), ("pred.png", mask)):
+        cv2.imwrite(str(tmp_path / name), picture)
+    rows = pd.DataFrame({"patient_id": ["P", "P"], "slice_index": [1, 2], "status": ["ok", "ok"],
+                         "image_path": [str(tmp_path / "img.png")] * 2, "mask_path": [str(tmp_path / "truth.png")] * 2,
+                         "predicted_mask_path": [str(tmp_path / "pred.png")] * 2,
+                         "predicted_tumor": [True, False], "true_tumor": [True, False]})
+    rows.to_csv(tmp_path / "slices.csv", index=False)
+    table = pd.read_csv(tmp_path / "slices.csv")  # booleans come back as they do for `mritool qa`
+    assert [wants_figure(row, "positives") for row in table.itertuples()] == [True, False]
+    figures = export_figures(table, tmp_path / "figures", "positives")
+    assert figures["kind"].tolist() == ["slice", "contact_sheet"]
+    written = cv2.imread(figures["figure"].iloc[0])
+    assert written.shape == (PANEL + 28, 5 * PANEL + 16, 3)
+    predicted_panel = written[28:, 4 * (PANEL + 4):]
+    assert (predicted_panel == PREDICTION_BGR).all(axis=2).any()  # the red outline is drawn
