@@ -321,7 +321,8 @@ def tune_command(**kwargs):
 @click.option("--qa", default="positives", show_default=True, type=click.Choice(["all", "positives", "none"]),
               help="Which slices get a QA figure.")
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(1))
-@click.option("--voxel-mm3", type=click.FloatRange(0, min_open=True), help="Voxel volume, for tumor volume in mm^3.")
+@click.option("--voxel-mm3", type=click.FloatRange(0, min_open=True),
+              help="Voxel volume for studies without geometry (2D slice folders); NIfTI and DICOM give their own.")
 @click.option("--runtime", type=click.Choice(["openvino", "keras"]),
               help="Default: the runtime the models were tuned on (OpenVINO, compiled once and cached beside the weights).")
 @click.option("--precision", type=click.Choice(["bfloat16", "float32"]),

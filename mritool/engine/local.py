@@ -24,6 +24,7 @@ class ScreenedCohort:
     slices: list[dict] = field(default_factory=list)  # patient_id, slice_index, image_path, mask_path
     records: list[dict] = field(default_factory=list)  # the screening record of each of those slices
     problems: list[tuple[str, str]] = field(default_factory=list)  # files that are not slices, and why
+    extras: list = field(default_factory=list)  # what ``after_write`` returned for each volume
 
 
 def _read(study: Study):
@@ -33,21 +34,25 @@ def _read(study: Study):
         return None, str(exc)
 
 
-def _write(volume: Volume, prediction, masks_dir: Path) -> list[dict]:
+def _write(volume: Volume, prediction, masks_dir: Path, after_write):
     written = writer_for(volume.format).write(volume, prediction.masks, masks_dir)
-    return slice_records(volume, prediction, written)
+    records = slice_records(volume, prediction, written)
+    return records, after_write(volume, prediction.masks, records) if after_write else None
 
 
-def _add(cohort: ScreenedCohort, volume: Volume, records: list[dict]) -> None:
+def _add(cohort: ScreenedCohort, volume: Volume, written) -> None:
+    records, extra = written
     cohort.slices += [{"patient_id": volume.patient_id, "slice_index": ref.index, "image_path": ref.source,
                        "mask_path": ref.mask_source} for ref in volume.refs]
     cohort.records += records
     cohort.problems += volume.problems
+    cohort.extras.append(extra)
 
 
 def screen_studies(studies: list[Study], stages: Stages, masks_dir, batch_size: int = 32, progress=None,
-                   timings: StageTimings | None = None) -> ScreenedCohort:
-    """Every study screened in order; ``progress(done, total, slices)`` after each one."""
+                   timings: StageTimings | None = None, after_write=None) -> ScreenedCohort:
+    """Every study screened in order; ``progress(done, total, slices)`` after each one, and
+    ``after_write(volume, masks, records)`` in the writer thread (figures, while the pixels are in memory)."""
     timings = timings or StageTimings()
     masks_dir = Path(masks_dir)
     masks_dir.mkdir(parents=True, exist_ok=True)
@@ -67,7 +72,7 @@ def screen_studies(studies: list[Study], stages: Stages, masks_dir, batch_size: 
                 with timings.measure("write (waiting)"):
                     if pending:
                         _add(cohort, pending[0], pending[1].result())
-                pending = (volume, writer.submit(_write, volume, prediction, masks_dir))
+                pending = (volume, writer.submit(_write, volume, prediction, masks_dir, after_write))
             if progress:
                 progress(number + 1, len(studies), len(volume.refs) if volume else 0)
         with timings.measure("write (waiting)"):

@@ -11,6 +11,7 @@ def slice_records(volume: Volume, prediction: VolumePrediction, mask_files: dict
     """Records in the volume's slice order; ``mask_files`` says where each predicted mask was written."""
     screened = {p: (float(prob), float(score), bool(flag)) for p, prob, score, flag in
                 zip(prediction.positions, prediction.probabilities, prediction.scores, prediction.screened)}
+    voxel_mm3 = float(np.prod(volume.spacing)) if volume.spacing else None
     records = []
     for position, ref in enumerate(volume.refs):
         if ref.error:
@@ -25,6 +26,7 @@ def slice_records(volume: Volume, prediction: VolumePrediction, mask_files: dict
             "predicted_tumor": bool(predicted.any()),
             "predicted_area_px": int(predicted.sum()),
             "predicted_mask_path": mask_files[position],
+            "voxel_mm3": voxel_mm3,
             "status": "ok",
             "error": None,
         }

@@ -2,6 +2,7 @@
 
 import os
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +11,7 @@ from mritool.engine.local import screen_studies
 from mritool.engine.stages import Stages, load_stages
 from mritool.errors import MritoolError
 from mritool.io import write_csv_atomic
-from mritool.report.figures import export_figures
+from mritool.report.figures import export_figures, figure_table, volume_figures
 from mritool.report.html import write_report
 from mritool.report.merge import SLICE_COLUMNS, aggregate_patients, merge_slices
 from mritool.report.metrics import screening_summary
@@ -55,7 +56,9 @@ def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | Non
     out_dir = prepare_output(out_dir)
     studies = find_studies(scans) if studies is None else studies  # bad input fails before the models load
     stages = stages or load_stages(models_dir, runtime, precision)
-    cohort = screen_studies(studies, stages, out_dir / "masks", batch_size, progress, timings)
+    figures_dir = out_dir / "figures"
+    cohort = screen_studies(studies, stages, out_dir / "masks", batch_size, progress, timings,
+                            partial(volume_figures, out_dir=figures_dir, which=qa))
     table = pd.DataFrame(cohort.slices, columns=["patient_id", "slice_index", "image_path", "mask_path"])
     merged = merge_slices(table, cohort.records)
     if cohort.problems:
@@ -63,7 +66,7 @@ def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | Non
     patients = aggregate_patients(merged, voxel_mm3)
     write_csv_atomic(out_dir / "slices.csv", merged)
     write_csv_atomic(out_dir / "patients.csv", patients)
-    figures = export_figures(merged, out_dir / "figures", qa)
+    figures = figure_table([row for rows in cohort.extras for row in rows])
     summary = screening_summary(merged, patients)
     write_report(out_dir / "report.html", summary, patients, figures)
     return ScreeningResult(merged, patients, summary, out_dir)

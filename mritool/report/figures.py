@@ -6,6 +6,7 @@ contact sheet of every slice with both outlines.
 """
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -13,17 +14,20 @@ import pandas as pd
 
 from mritool.volumes.image import as_model_input, binary_mask, decode, resize_mask
 from mritool.errors import MritoolError
+from mritool.io import write_bytes_atomic
+from mritool.volumes import Volume
 
 PANEL = 256
 TITLE_HEIGHT = 28
 TRUTH_BGR = (60, 200, 60)
 PREDICTION_BGR = (40, 40, 230)
 QA_CHOICES = ("all", "positives", "none")
+FIGURE_COLUMNS = ["patient_id", "slice_index", "figure", "kind"]
 
 
-def display_image(path, size: int = PANEL) -> np.ndarray:
-    """A slice as a BGR uint8 picture, contrast stretched to its 99.5th percentile (8 or 16 bit alike)."""
-    image = as_model_input(decode(Path(path)), size, path)
+def display_image(pixels: np.ndarray, size: int = PANEL) -> np.ndarray:
+    """A slice's pixels as a BGR uint8 picture, contrast stretched to its 99.5th percentile (8 or 16 bit alike)."""
+    image = as_model_input(pixels, size, "a slice")
     top = np.percentile(image, 99.5) or 1.0
     return cv2.cvtColor(np.clip(image / top * 255, 0, 255).astype(np.uint8), cv2.COLOR_RGB2BGR)
 
@@ -32,6 +36,10 @@ def load_binary(path, size: int = PANEL) -> np.ndarray | None:
     if not isinstance(path, str) or not path:
         return None
     return resize_mask(binary_mask(decode(Path(path)), path), (size, size))
+
+
+def panel_mask(mask: np.ndarray | None, size: int = PANEL) -> np.ndarray | None:
+    return None if mask is None else resize_mask(mask.astype(np.uint8), (size, size))
 
 
 def overlay(image: np.ndarray, mask: np.ndarray | None, color) -> np.ndarray:
@@ -93,8 +101,10 @@ def contact_sheet(tiles: list[tuple[np.ndarray, str]], columns: int = 8, tile: i
 
 
 def _write_png(path: Path, picture: np.ndarray) -> None:
-    if not cv2.imwrite(str(path), picture):
-        raise MritoolError(f"{path}: could not write figure (is the folder writable?)")
+    encoded, data = cv2.imencode(".png", picture)
+    if not encoded:
+        raise MritoolError(f"{path}: could not encode figure")
+    write_bytes_atomic(path, data.tobytes())
 
 
 def _flag(value) -> bool:
@@ -106,28 +116,56 @@ def wants_figure(row, which: str) -> bool:
     return which == "all" or (which == "positives" and (_flag(row.predicted_tumor) or _flag(row.true_tumor)))
 
 
-def export_figures(slices: pd.DataFrame, out_dir, which: str = "positives") -> pd.DataFrame:
-    """Figures for the ``ok`` rows of a slices table; returns patient_id, slice_index, figure, kind."""
+def patient_figures(patient: str, slices, out_dir: Path) -> list[tuple]:
+    """A figure per wanted slice and a contact sheet of all, from ``(slice_index, image, truth, predicted,
+    wanted)`` in slice order (pictures from ``display_image``, masks at panel size or None)."""
+    tiles, written = [], []
+    for slice_index, image, truth, predicted, wanted in slices:
+        tiles.append((overlay(overlay(image, truth, TRUTH_BGR), predicted, PREDICTION_BGR), f"slice {slice_index}"))
+        if wanted:
+            path = out_dir / f"{patient}_{slice_index}.png"
+            _write_png(path, slice_figure(image, truth, predicted))
+            written.append((patient, slice_index, str(path), "slice"))
+    if tiles:
+        path = out_dir / f"{patient}_contact_sheet.png"
+        _write_png(path, contact_sheet(tiles))
+        written.append((patient, None, str(path), "contact_sheet"))
+    return written
+
+
+def _check(which: str) -> None:
     if which not in QA_CHOICES:
         raise MritoolError(f"QA choice must be one of {QA_CHOICES}, not {which!r}")
+
+
+def figure_table(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=FIGURE_COLUMNS)
+
+
+def export_figures(slices: pd.DataFrame, out_dir, which: str = "positives") -> pd.DataFrame:
+    """Figures for the ``ok`` rows of a slices table, images read from their files (``mritool qa``)."""
+    _check(which)
     out_dir = Path(out_dir)
     written = []
     if which == "none":
-        return pd.DataFrame(written, columns=["patient_id", "slice_index", "figure", "kind"])
+        return figure_table(written)
     out_dir.mkdir(parents=True, exist_ok=True)
     for patient, group in slices[slices["status"] == "ok"].groupby("patient_id", sort=False):
-        tiles = []
-        for row in group.itertuples():
-            image = display_image(row.image_path)
-            truth = load_binary(row.mask_path)
-            predicted = load_binary(row.predicted_mask_path)
-            tiles.append((overlay(overlay(image, truth, TRUTH_BGR), predicted, PREDICTION_BGR), f"slice {row.slice_index}"))
-            if wants_figure(row, which):
-                path = out_dir / f"{patient}_{row.slice_index}.png"
-                _write_png(path, slice_figure(image, truth, predicted))
-                written.append((patient, row.slice_index, str(path), "slice"))
-        if tiles:
-            path = out_dir / f"{patient}_contact_sheet.png"
-            _write_png(path, contact_sheet(tiles))
-            written.append((patient, None, str(path), "contact_sheet"))
-    return pd.DataFrame(written, columns=["patient_id", "slice_index", "figure", "kind"])
+        written += patient_figures(patient, ((row.slice_index, display_image(decode(Path(row.image_path))),
+                                              load_binary(row.mask_path), load_binary(row.predicted_mask_path),
+                                              wants_figure(row, which)) for row in group.itertuples()), out_dir)
+    return figure_table(written)
+
+
+def volume_figures(volume: Volume, masks: dict[int, np.ndarray], records: list[dict], out_dir, which: str) -> list[tuple]:
+    """Figures of one screened volume from the pixels in memory (``screen``): the same pictures as
+    ``export_figures`` draws from the files."""
+    _check(which)
+    if which == "none":
+        return []
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tiles = ((ref.index, display_image(volume.images[position]), panel_mask(volume.masks[position]),
+              panel_mask(masks[position]), wants_figure(SimpleNamespace(**{"true_tumor": None, **record}), which))
+             for position, (ref, record) in enumerate(zip(volume.refs, records)) if record["status"] == "ok")
+    return patient_figures(volume.patient_id, tiles, out_dir)

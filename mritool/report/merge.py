@@ -7,7 +7,7 @@ from mritool.metrics.dice import dice_from_counts
 
 SLICE_COLUMNS = [
     "patient_id", "slice_index", "image_path", "mask_path", "tumor_probability", "screening_score", "screened_positive",
-    "predicted_tumor", "predicted_area_px", "predicted_mask_path", "true_tumor", "true_area_px",
+    "predicted_tumor", "predicted_area_px", "predicted_mask_path", "voxel_mm3", "true_tumor", "true_area_px",
     "overlap_px", "dice", "status", "error",
 ]
 
@@ -32,7 +32,8 @@ def merge_slices(slices: pd.DataFrame, records: list[dict]) -> pd.DataFrame:
 
 
 def aggregate_patients(slices: pd.DataFrame, voxel_mm3: float | None = None) -> pd.DataFrame:
-    """A row per patient. Volume Dice stacks all slices (the measure published results use)."""
+    """A row per patient. Volume Dice stacks all slices (the measure published results use). Volumes in mm^3
+    come from the voxel size the study's header gave (``voxel_mm3`` column), else from ``voxel_mm3``."""
     rows = []
     for patient, group in slices.groupby("patient_id", sort=False):
         ok = group[group["status"] == "ok"]
@@ -46,7 +47,7 @@ def aggregate_patients(slices: pd.DataFrame, voxel_mm3: float | None = None) -> 
             "screened_positive_slices": int(ok["screened_positive"].fillna(False).sum()),
             "predicted_tumor_slices": int(ok["predicted_tumor"].fillna(False).sum()),
             "predicted_volume_px": volume_px,
-            "predicted_volume_mm3": volume_px * voxel_mm3 if voxel_mm3 else np.nan,
+            "predicted_volume_mm3": volume_px * _voxel_mm3(ok, voxel_mm3),
             "largest_lesion_slice": int(ok.loc[areas.idxmax(), "slice_index"]) if volume_px else np.nan,
             "patient_call": "tumor" if volume_px else "no tumor",
             "true_tumor_slices": int(ok["true_tumor"].fillna(False).sum()) if labelled else np.nan,
@@ -54,3 +55,8 @@ def aggregate_patients(slices: pd.DataFrame, voxel_mm3: float | None = None) -> 
         }
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _voxel_mm3(rows: pd.DataFrame, fallback: float | None) -> float:
+    known = rows["voxel_mm3"].dropna() if "voxel_mm3" in rows else ()
+    return float(known.iloc[0]) if len(known) else (fallback or np.nan)

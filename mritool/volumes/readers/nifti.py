@@ -1,0 +1,116 @@
+"""NIfTI studies (``.nii``, ``.nii.gz``), read with nibabel.
+
+A study is one patient's co-registered sequences named as BraTS names them: ``<id>_t1``, ``<id>_flair``,
+``<id>_t1ce`` (``_t2`` is ignored), with an optional truth mask ``<id>_seg``. A lone NIfTI with another
+name is read as a FLAIR. The channels are those the models were trained on (pre-contrast T1, FLAIR,
+post-contrast T1); a missing sequence is replaced by the FLAIR, as the training data did, and the
+volume's properties say so. Every sequence must share the FLAIR's grid (shape and affine); a study
+whose grids differ is refused rather than silently mixed.
+
+Slices are axial, in the display convention of the ``kaggle_3m`` TIFFs: the volume is reoriented so
+that rows run toward posterior and columns toward the patient's left, slices from inferior to superior.
+The writer puts masks back through the inverse of that reorientation, onto the input's own grid.
+"""
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from mritool.errors import MritoolError
+from mritool.volumes.readers.base import Study, VolumeReader, register_reader
+from mritool.volumes.volume import SliceRef, Volume
+
+NIFTI = re.compile(r"^(?P<id>.+?)(?:_(?P<role>t1|t1ce|flair|t2|seg))?\.nii(?:\.gz)?$", re.IGNORECASE)
+CHANNELS = ("t1", "flair", "t1ce")  # the models' channel order: pre-contrast, FLAIR, post-contrast
+DISPLAY_AXES = ("S", "P", "L")  # array axes after reorientation: slice, row, column
+
+
+def display_orientation(affine: np.ndarray):
+    """The nibabel orientation transform from a file's voxel axes to (slice, row, column) = (S, P, L)."""
+    from nibabel import orientations
+
+    return orientations.ornt_transform(orientations.io_orientation(affine), orientations.axcodes2ornt(DISPLAY_AXES))
+
+
+def _load(path: Path):
+    import nibabel
+
+    try:
+        image = nibabel.load(path)
+        shape = image.shape
+    except Exception as exc:  # nibabel raises many types for corrupt or truncated files
+        raise MritoolError(f"{path}: not a readable NIfTI ({exc})") from None
+    if len(shape) != 3 and not (len(shape) == 4 and shape[3] == 1):
+        raise MritoolError(f"{path}: a NIfTI of shape {shape} is not one 3D volume")
+    return image
+
+
+def _pixels(image, path: Path, transform) -> np.ndarray:
+    from nibabel import orientations
+
+    try:
+        data = np.asanyarray(image.dataobj, dtype=np.float32).reshape(image.shape[:3])
+    except Exception as exc:
+        raise MritoolError(f"{path}: not a readable NIfTI ({exc})") from None
+    return orientations.apply_orientation(data, transform)
+
+
+class NiftiReader(VolumeReader):
+    name = "nifti"
+    description = "NIfTI studies (<id>_t1, <id>_flair, <id>_t1ce [.nii|.nii.gz])"
+
+    def find(self, folder: Path, names: list[str]) -> list[Study]:
+        studies: dict[str, list[Path]] = {}
+        for name in names:
+            match = NIFTI.match(name)
+            if match:
+                studies.setdefault(match["id"], []).append(folder / name)
+        return [Study(patient, self.name, folder, tuple(files)) for patient, files in sorted(studies.items())]
+
+    def read(self, study: Study) -> Volume:
+        roles = {}
+        for path in study.files:
+            role = (NIFTI.match(path.name)["role"] or "flair").lower()
+            if role in roles:
+                raise MritoolError(f"{path}: a second {role} file for {study.patient_id} ({roles[role].name})")
+            roles[role] = path
+        if "flair" not in roles:
+            raise MritoolError(f"{study.location}: study {study.patient_id} has no FLAIR ({study.patient_id}_flair.nii.gz)")
+        flair = _load(roles["flair"])
+        transform = display_orientation(flair.affine)
+        channels, missing = [], []
+        for role in CHANNELS:
+            if role not in roles:
+                missing.append(role)
+                role = "flair"
+            image = flair if role == "flair" else _load(roles[role])
+            if image.shape[:3] != flair.shape[:3] or not np.allclose(image.affine, flair.affine, atol=1e-3):
+                raise MritoolError(f"{roles[role]}: its grid differs from the FLAIR's (shape {image.shape[:3]} vs "
+                                   f"{flair.shape[:3]}); resample it onto the FLAIR grid first")
+            channels.append(np.clip(_pixels(image, roles[role], transform), 0, None))  # z-scoring counts non-zero voxels
+        stack = np.stack(channels, axis=-1)
+        truth = None
+        if "seg" in roles:
+            seg = _load(roles["seg"])
+            if seg.shape[:3] != flair.shape[:3]:
+                raise MritoolError(f"{roles['seg']}: its grid differs from the FLAIR's")
+            truth = _pixels(seg, roles["seg"], transform) > 0
+        from nibabel import orientations
+
+        display_affine = flair.affine @ orientations.inv_ornt_aff(transform, flair.shape[:3])
+        spacing = tuple(float(s) for s in np.linalg.norm(display_affine[:3, :3], axis=0))
+        # the voxel index of each display slice along the input's own axis, for users to find it in a viewer
+        axis, flip = int(np.flatnonzero(transform[:, 0] == 0)[0]), transform[transform[:, 0] == 0, 1][0]
+        count = stack.shape[0]
+        voxel = [count - 1 - k if flip < 0 else k for k in range(count)]
+        refs = [SliceRef(voxel[k], str(roles["flair"]), str(roles["seg"]) if truth is not None else None)
+                for k in range(count)]
+        masks = list(truth) if truth is not None else [None] * count
+        properties = {"transform": transform, "shape": flair.shape[:3], "affine": flair.affine, "header": flair.header,
+                      "flair": roles["flair"], "missing_sequences": missing, "slice_axis": axis}
+        return Volume(study.patient_id, self.name, refs, list(stack), masks, spacing, display_affine,
+                      properties=properties)
+
+
+register_reader(NiftiReader())

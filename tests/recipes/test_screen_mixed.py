@@ -1,0 +1,61 @@
+"""One ``screen`` over a root that mixes a slice folder, a NIfTI study and a broken NIfTI study."""
+
+import shutil
+
+import nibabel
+import numpy as np
+import pytest
+
+from mritool.recipes.screen import screen
+from tests.volumes.test_nifti import SPACING, phantom_stack, write_study
+
+
+@pytest.fixture(scope="module")
+def mixed(phantoms, tiny_models, tmp_path_factory):
+    root = tmp_path_factory.mktemp("mixed")
+    patients = sorted(p for p in phantoms.iterdir() if p.is_dir())
+    shutil.copytree(patients[0], root / "folders" / patients[0].name)
+    stack, truth = phantom_stack(patients[1])
+    affine = write_study(root / "nifti", "N1", stack, truth, ("L", "P", "I"))
+    (root / "broken").mkdir()
+    (root / "broken" / "B1_flair.nii.gz").write_bytes(b"\x1f\x8b truncated")
+    reference = tmp_path_factory.mktemp("reference")
+    shutil.copytree(patients[1], reference / "N1")
+    return root, affine, screen(root, tiny_models, tmp_path_factory.mktemp("out"), qa="all"), reference
+
+
+def patients_of(result):
+    ids = set(result.slices.loc[result.slices["status"] == "ok", "patient_id"])
+    return {"folder": next(i for i in ids if i.startswith("SYN_")), "nifti": "N1"}
+
+
+def test_every_study_gives_rows_and_a_broken_one_an_error_row(mixed):
+    _, _, result, _ = mixed
+    slices = result.slices
+    assert len(slices[slices["status"] == "ok"]) == 24
+    errors = slices[slices["status"] == "error"]
+    assert len(errors) == 1 and "not a readable NIfTI" in errors["error"].iloc[0]
+    assert set(result.patients["patient_id"]) >= {"N1"}
+
+
+def test_the_nifti_mask_overlays_the_input_and_volumes_are_in_mm3(mixed):
+    _, affine, result, _ = mixed
+    rows = result.slices[result.slices["patient_id"] == "N1"]
+    mask = nibabel.load(rows["predicted_mask_path"].iloc[0])
+    assert mask.shape == nibabel.load(rows["image_path"].iloc[0]).shape
+    assert np.allclose(mask.affine, affine)
+    assert int(np.asanyarray(mask.dataobj).sum()) == int(rows["predicted_area_px"].sum())
+    patient = result.patients.set_index("patient_id").loc["N1"]
+    assert patient["predicted_volume_mm3"] == pytest.approx(patient["predicted_volume_px"] * np.prod(SPACING))
+    folder_patient = result.patients.set_index("patient_id").loc[patients_of(result)["folder"]]
+    assert np.isnan(folder_patient["predicted_volume_mm3"])  # a 2D folder has no geometry
+    assert (result.out_dir / "figures" / "N1_contact_sheet.png").is_file()
+
+
+def test_a_nifti_study_screens_like_the_same_slices_in_a_folder(mixed, tiny_models, tmp_path):
+    _, _, result, reference_root = mixed
+    reference = screen(reference_root, tiny_models, tmp_path, qa="none").slices
+    nifti = result.slices[result.slices["patient_id"] == "N1"]
+    assert nifti["tumor_probability"].tolist() == reference["tumor_probability"].tolist()
+    assert nifti["predicted_area_px"].tolist() == reference["predicted_area_px"].tolist()
+    assert nifti["true_area_px"].tolist() == reference["true_area_px"].tolist()

@@ -1,0 +1,102 @@
+"""NIfTI studies in and masks out, on fixtures written here with nibabel."""
+
+import gzip
+
+import nibabel
+import numpy as np
+import pytest
+import tifffile
+from nibabel import orientations
+
+from mritool.errors import MritoolError
+from mritool.volumes.readers import find_studies, read_study
+from mritool.volumes.writers import writer_for
+
+SPACING = (5.0, 0.9, 0.8)  # slice, row, column (mm)
+DISPLAY_AFFINE = np.array([[0, 0, -SPACING[2], 90.0], [0, -SPACING[1], 0, 110.0], [SPACING[0], 0, 0, -40.0], [0, 0, 0, 1]])
+
+
+def phantom_stack(patient_folder):
+    """(S, P, L, 3) images and (S, P, L) truth of a phantom patient, slices in order."""
+    images = sorted((f for f in patient_folder.glob("*.tif") if not f.stem.endswith("_mask")),
+                    key=lambda f: int(f.stem.split("_")[-1]))
+    stack = np.stack([tifffile.imread(f) for f in images])
+    truth = np.stack([tifffile.imread(f.with_name(f.stem + "_mask.tif")) for f in images]) > 0
+    return stack, truth
+
+
+def write_study(folder, patient, stack, truth, axcodes=("R", "A", "S"), roles=("t1", "flair", "t1ce")):
+    """The display-ordered stack stored on a grid of another orientation, as scanners and tools do."""
+    transform = orientations.ornt_transform(orientations.axcodes2ornt(("S", "P", "L")), orientations.axcodes2ornt(axcodes))
+    affine = DISPLAY_AFFINE @ orientations.inv_ornt_aff(transform, stack.shape[:3])
+    folder.mkdir(parents=True, exist_ok=True)
+    for channel, role in enumerate(("t1", "flair", "t1ce")):
+        if role in roles:
+            data = orientations.apply_orientation(stack[..., channel].astype(np.int16), transform)
+            nibabel.save(nibabel.Nifti1Image(data, affine), folder / f"{patient}_{role}.nii.gz")
+    seg = orientations.apply_orientation(truth.astype(np.uint8), transform)
+    nibabel.save(nibabel.Nifti1Image(seg, affine), folder / f"{patient}_seg.nii.gz")
+    return affine
+
+
+@pytest.fixture(scope="module")
+def phantom(phantoms):
+    return phantom_stack(sorted(p for p in phantoms.iterdir() if p.is_dir())[0])
+
+
+@pytest.mark.parametrize("axcodes", [("R", "A", "S"), ("L", "P", "I"), ("S", "A", "R")])
+def test_any_grid_reads_back_in_the_display_convention(phantom, tmp_path, axcodes):
+    stack, truth = phantom
+    write_study(tmp_path, "P1", stack, truth, axcodes)
+    (study,) = find_studies(tmp_path)
+    volume = read_study(study)
+    assert study.patient_id == "P1" and volume.format == "nifti"
+    np.testing.assert_array_equal(np.stack(volume.images), stack.astype(np.float32))
+    np.testing.assert_array_equal(np.stack(volume.masks), truth)
+    assert volume.spacing == pytest.approx(SPACING)
+    np.testing.assert_allclose(volume.affine, DISPLAY_AFFINE)
+    assert volume.properties["missing_sequences"] == []
+
+
+def test_written_masks_land_on_the_input_grid_and_the_same_world_voxels(phantom, tmp_path):
+    stack, truth = phantom
+    affine = write_study(tmp_path / "in", "P1", stack, truth, ("L", "P", "I"))
+    volume = read_study(find_studies(tmp_path / "in")[0])
+    (tmp_path / "out").mkdir()
+    written = writer_for(volume.format).write(volume, {p: m.astype(np.uint8) for p, m in enumerate(volume.masks)},
+                                              tmp_path / "out")
+    mask = nibabel.load(next(iter(written.values())))
+    seg = nibabel.load(tmp_path / "in" / "P1_seg.nii.gz")
+    assert mask.shape == seg.shape and np.allclose(mask.affine, affine)
+    assert mask.get_data_dtype() == np.uint8
+    world = lambda image: {tuple(np.round(image.affine @ [*v, 1], 3)) for v in np.argwhere(np.asanyarray(image.dataobj) > 0)}
+    assert world(mask) == world(seg) and len(world(seg)) == truth.sum()
+
+
+def test_a_missing_sequence_is_replaced_by_the_flair_and_recorded(phantom, tmp_path):
+    stack, truth = phantom
+    write_study(tmp_path, "P1", stack, truth, roles=("flair",))
+    volume = read_study(find_studies(tmp_path)[0])
+    images = np.stack(volume.images)
+    assert volume.properties["missing_sequences"] == ["t1", "t1ce"]
+    np.testing.assert_array_equal(images[..., 0], stack[..., 1].astype(np.float32))
+    np.testing.assert_array_equal(images[..., 2], stack[..., 1].astype(np.float32))
+
+
+def _write(path, data, affine=np.eye(4)):
+    nibabel.save(nibabel.Nifti1Image(data, affine), path)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: _write(d / "P_flair.nii.gz", np.zeros((8, 8, 4, 2), np.int16)), "is not one 3D volume"),
+    (lambda d: _write(d / "P_flair.nii.gz", np.zeros((8, 8), np.int16)), "is not one 3D volume"),
+    (lambda d: (d / "P_flair.nii.gz").write_bytes(gzip.compress(b"not a nifti header")), "not a readable NIfTI"),
+    (lambda d: _write(d / "P_t1.nii.gz", np.zeros((8, 8, 4), np.int16)), "has no FLAIR"),
+    (lambda d: (_write(d / "P_flair.nii.gz", np.zeros((8, 8, 4), np.int16)),
+                _write(d / "P_t1ce.nii.gz", np.zeros((8, 8, 5), np.int16))), "grid differs from the FLAIR"),
+])
+def test_bad_studies_are_one_line_errors(tmp_path, make, message):
+    make(tmp_path)
+    with pytest.raises(MritoolError, match=message) as error:
+        read_study(find_studies(tmp_path)[0])
+    assert "\n" not in str(error.value)
