@@ -1,5 +1,6 @@
 """Atomic file writes: a reader never sees a half-written CSV, card or report, even after Ctrl-C."""
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -38,3 +39,17 @@ def write_bytes_atomic(path, data: bytes) -> None:
 
 def write_csv_atomic(path, table: pd.DataFrame) -> None:
     _replace_atomic(Path(path), lambda stream: table.to_csv(stream, index=False))
+
+
+def read_json(path, what: str) -> dict:
+    """A JSON object from ``path``; a one-line MritoolError naming ``what`` when it is missing or malformed."""
+    path = Path(path)
+    if not path.is_file():
+        raise MritoolError(f"{path}: no such {what}")
+    try:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise MritoolError(f"{path}: {what} is not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise MritoolError(f"{path}: {what} is not a JSON object")
+    return data

@@ -81,7 +81,7 @@ def test_qa_on_a_missing_table(run, tmp_path):
 def test_bad_split_file(run, phantoms, tmp_path):
     (tmp_path / "split.json").write_text("not json")
     _one_line_error(run("train", "classifier", "--data", phantoms, "--out", tmp_path / "m", "--split", tmp_path / "split.json"),
-                    "not a JSON split file")
+                    "split file is not valid JSON")
 
 
 def test_screen_end_to_end(run, phantoms, tiny_models, tmp_path):

@@ -24,7 +24,7 @@ from mritool.bundle.postprocessing import PostProcessConfig
 from mritool.bundle.runtime_spec import DEFAULT_RUNTIME, RuntimeSpec
 from mritool.data.preprocessing import PreprocessConfig
 from mritool.errors import MritoolError
-from mritool.io import write_text_atomic
+from mritool.io import read_json, write_text_atomic
 
 CARD_VERSION = 2
 UPGRADABLE_VERSIONS = (1,)
@@ -158,12 +158,7 @@ def read_card(model_dir, kind: str) -> StageCard:
     path = card_path(model_dir, kind)
     if not path.is_file():
         raise MritoolError(f"{path}: model card missing (a {kind} model folder holds {kind}.keras and {kind}.json)")
-    try:
-        data = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise MritoolError(f"{path}: model card is not valid JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise MritoolError(f"{path}: model card is not a JSON object")
+    data = read_json(path, "model card")
     version = data.get("card_version")
     if version != CARD_VERSION and version not in UPGRADABLE_VERSIONS:
         raise MritoolError(f"{path}: card version {version!r}, this mritool reads versions "

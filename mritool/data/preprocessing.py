@@ -11,9 +11,7 @@ scanner's noise floor is above zero (some patients of the shared set), air does 
 training and inference.
 """
 
-import json
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Iterable
 
 import numpy as np
@@ -48,13 +46,6 @@ class PreprocessConfig:
         if "channel_order" in known:
             known["channel_order"] = tuple(int(c) for c in known["channel_order"])
         return cls(**known)
-
-    def save(self, path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
-
-    @classmethod
-    def load(cls, path) -> "PreprocessConfig":
-        return cls.from_dict(json.loads(Path(path).read_text()))
 
 
 class IntensityStats:

@@ -6,12 +6,12 @@ institutions and the range of burdens even with a few dozen patients.
 """
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from mritool.errors import MritoolError
+from mritool.io import read_json, write_text_atomic
 
 SUBSETS = ("train", "validation")
 
@@ -38,17 +38,11 @@ def make_split(slices: pd.DataFrame, validation_fraction: float = 0.2, seed: int
 
 
 def save_split(split: dict, path) -> None:
-    Path(path).write_text(json.dumps(split, indent=2) + "\n")
+    write_text_atomic(path, json.dumps(split, indent=2) + "\n")
 
 
 def load_split(path) -> dict:
-    path = Path(path)
-    if not path.is_file():
-        raise MritoolError(f"{path}: no such split file")
-    try:
-        split = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise MritoolError(f"{path}: not a JSON split file ({exc})") from None
+    split = read_json(path, "split file")
     missing = [name for name in SUBSETS if name not in split]
     if missing:
         raise MritoolError(f"{path}: split file lacks {', '.join(missing)}")
