@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -31,6 +32,12 @@ def _replace_atomic(path: Path, write) -> None:
 
 def write_text_atomic(path, text: str) -> None:
     _replace_atomic(Path(path), lambda stream: stream.write(text.encode()))
+
+
+def safe_name(text) -> str:
+    """``text`` as one file-name component: anything but letters, digits, ``.``, ``_`` and ``-`` becomes ``_``
+    and leading dots go, so a name from the data (a patient id) cannot leave its folder."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", str(text)).lstrip(".") or "_"
 
 
 def write_bytes_atomic(path, data: bytes) -> None:

@@ -83,6 +83,7 @@ class SegmenterCard(StageCard):
 
 
 CARD_TYPES = {"classifier": ClassifierCard, "segmenter": SegmenterCard}
+OUTPUT_RANKS = {"classifier": 2, "segmenter": 4}  # (n, 1) probabilities; (n, h, w, 1) maps
 
 
 def card_path(model_dir, kind: str) -> Path:
@@ -176,7 +177,17 @@ def load_model(model_dir, kind: str):
     import keras
 
     card = read_card(model_dir, kind)
-    return keras.models.load_model(weights_path(model_dir, kind), compile=False), card
+    path = weights_path(model_dir, kind)
+    try:  # safe_mode stays on: a Lambda layer's code is refused, not run
+        model = keras.models.load_model(path, compile=False)
+    except Exception as exc:  # Keras raises many types for corrupt, foreign or unsafe files
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise MritoolError(f"{path}: cannot load the {kind} weights ({reason[:200]})") from None
+    rank = len(model.output_shape) if isinstance(model.output_shape, tuple) else 0
+    if rank != OUTPUT_RANKS[kind]:
+        raise MritoolError(f"{path}: these weights output {model.output_shape}, not a {kind}'s "
+                           f"({'one probability per slice' if kind == 'classifier' else 'one map per slice'})")
+    return model, card
 
 
 def _json_default(value):

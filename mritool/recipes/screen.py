@@ -13,7 +13,7 @@ from mritool.errors import MritoolError
 from mritool.io import write_csv_atomic
 from mritool.report.figures import export_figures, figure_table, volume_figures
 from mritool.report.html import write_report
-from mritool.report.merge import SLICE_COLUMNS, aggregate_patients, merge_slices
+from mritool.report.merge import SLICE_COLUMNS, aggregate_patients, merge_slices, with_problem_rows
 from mritool.report.metrics import screening_summary
 from mritool.volumes.readers import Study, find_studies
 
@@ -45,7 +45,7 @@ def _problem_rows(problems: list[tuple[str, str]]) -> pd.DataFrame:
         "status": "error",
         "error": [f"{path}: {error}" for path, error in problems],
     })
-    return rows.reindex(columns=SLICE_COLUMNS)
+    return rows
 
 
 def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | None = None, qa: str = "positives",
@@ -62,7 +62,7 @@ def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | Non
     table = pd.DataFrame(cohort.slices, columns=["patient_id", "slice_index", "image_path", "mask_path"])
     merged = merge_slices(table, cohort.records)
     if cohort.problems:
-        merged = pd.concat([merged, _problem_rows(cohort.problems)], ignore_index=True)
+        merged = with_problem_rows(merged, _problem_rows(cohort.problems))
     patients = aggregate_patients(merged, voxel_mm3)
     write_csv_atomic(out_dir / "slices.csv", merged)
     write_csv_atomic(out_dir / "patients.csv", patients)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from mritool.volumes.image import as_model_input, binary_mask, decode, resize_mask
 from mritool.errors import MritoolError
-from mritool.io import write_bytes_atomic
+from mritool.io import safe_name, write_bytes_atomic
 from mritool.volumes import Volume
 
 PANEL = 256
@@ -123,11 +123,11 @@ def patient_figures(patient: str, slices, out_dir: Path) -> list[tuple]:
     for slice_index, image, truth, predicted, wanted in slices:
         tiles.append((overlay(overlay(image, truth, TRUTH_BGR), predicted, PREDICTION_BGR), f"slice {slice_index}"))
         if wanted:
-            path = out_dir / f"{patient}_{slice_index}.png"
+            path = out_dir / safe_name(f"{patient}_{slice_index}.png")
             _write_png(path, slice_figure(image, truth, predicted))
             written.append((patient, slice_index, str(path), "slice"))
     if tiles:
-        path = out_dir / f"{patient}_contact_sheet.png"
+        path = out_dir / safe_name(f"{patient}_contact_sheet.png")
         _write_png(path, contact_sheet(tiles))
         written.append((patient, None, str(path), "contact_sheet"))
     return written

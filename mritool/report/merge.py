@@ -31,6 +31,13 @@ def merge_slices(slices: pd.DataFrame, records: list[dict]) -> pd.DataFrame:
     return merged[SLICE_COLUMNS].reset_index(drop=True)
 
 
+def with_problem_rows(merged: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFrame:
+    """``merged`` followed by ``problems`` (error rows without a slice number), slice numbers kept integers."""
+    table = pd.concat([merged, problems.reindex(columns=SLICE_COLUMNS)], ignore_index=True)
+    table["slice_index"] = table["slice_index"].astype("Int64")
+    return table
+
+
 def aggregate_patients(slices: pd.DataFrame, voxel_mm3: float | None = None) -> pd.DataFrame:
     """A row per patient. Volume Dice stacks all slices (the measure published results use). Volumes in mm^3
     come from the voxel size the study's header gave (``voxel_mm3`` column), else from ``voxel_mm3``."""

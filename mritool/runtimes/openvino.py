@@ -4,6 +4,7 @@ The cache is keyed by the weights' hash, so the conversion is paid once per trai
 """
 
 import hashlib
+import os
 import tempfile
 from pathlib import Path
 
@@ -20,6 +21,16 @@ def _weights_digest(weights_file: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def _read_cached(core, cache: Path):
+    """The cached network, or None when there is none or it is broken (then it is rebuilt)."""
+    if not cache.is_file() or not cache.with_suffix(".bin").is_file():
+        return None
+    try:
+        return core.read_model(cache)
+    except RuntimeError:
+        return None
+
+
 def openvino_predictor(model, precision: str, weights_file: Path):
     import openvino as ov
 
@@ -27,18 +38,25 @@ def openvino_predictor(model, precision: str, weights_file: Path):
 
     cache = weights_file.parent / "openvino" / f"{weights_file.stem}-{_weights_digest(weights_file)}.xml"
     core = ov.Core()
-    if not cache.is_file():
+    network = _read_cached(core, cache)
+    if network is None:
         try:
             cache.parent.mkdir(parents=True, exist_ok=True)
         except OSError:  # a read-only model folder: convert into a scratch folder every time
             cache = Path(tempfile.mkdtemp(prefix="mritool-openvino-")) / cache.name
         with tempfile.TemporaryDirectory() as exported:
             with_precision(model, "float32").export(exported, format="tf_saved_model", verbose=False)
-            ov.save_model(ov.convert_model(exported), cache)
+            # built beside the cache under a temporary name, then renamed: a conversion killed half-way
+            # leaves no entry that looks complete
+            partial = cache.with_name(f".{cache.stem}-{os.getpid()}.xml")
+            ov.save_model(ov.convert_model(exported), partial)
+            os.replace(partial.with_suffix(".bin"), cache.with_suffix(".bin"))
+            os.replace(partial, cache)
+        network = core.read_model(cache)
     hint = "bf16" if precision == "bfloat16" else "f32"
     # LATENCY: one stream over all cores. THROUGHPUT splits the cores into streams that one
     # synchronous request cannot fill (measured: half the speed on 2 cores).
-    compiled = core.compile_model(core.read_model(cache), "CPU", {"INFERENCE_PRECISION_HINT": hint, "PERFORMANCE_HINT": "LATENCY"})
+    compiled = core.compile_model(network, "CPU", {"INFERENCE_PRECISION_HINT": hint, "PERFORMANCE_HINT": "LATENCY"})
     request = compiled.create_infer_request()
     return lambda batch: np.asarray(request.infer([np.ascontiguousarray(batch, np.float32)])[0], np.float32)
 

@@ -1,6 +1,7 @@
 import json
 import os
 import shutil
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -124,3 +125,55 @@ def test_missing_or_mismatched_card(tiny_models, tmp_path, damage, message):
     damage(models)
     with pytest.raises(MritoolError, match=message):
         load_stages(models)
+
+
+def _swap(models):
+    for suffix in (".keras", ".json"):
+        (models / f"classifier{suffix}").rename(models / f"swap{suffix}")
+        (models / f"segmenter{suffix}").rename(models / f"classifier{suffix}")
+        (models / f"swap{suffix}").rename(models / f"segmenter{suffix}")
+    for kind in ("classifier", "segmenter"):  # cards relabelled, so only the weights can tell
+        card = json.loads((models / f"{kind}.json").read_text())
+        other = json.loads((models / f"{'segmenter' if kind == 'classifier' else 'classifier'}.json").read_text())
+        (models / f"{kind}.json").write_text(json.dumps({**other, "kind": kind, "preprocessing": card["preprocessing"]}))
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda d: (d / "classifier.keras").write_bytes(b"PK\x03\x04 not a keras archive"), "cannot load the classifier weights"),
+    (_swap, "output"),
+])
+def test_corrupt_or_swapped_weights_are_one_line_errors(tiny_models, tmp_path, damage, message):
+    models = tmp_path / "models"
+    shutil.copytree(tiny_models, models, ignore=shutil.ignore_patterns("openvino"))
+    damage(models)
+    with pytest.raises(MritoolError, match=message) as error:
+        load_stages(models)
+    assert "\n" not in str(error.value)
+
+
+def test_a_broken_openvino_cache_entry_is_rebuilt(messy_scans, tiny_models, tmp_path):
+    models = tmp_path / "models"
+    shutil.copytree(tiny_models, models, ignore=shutil.ignore_patterns("openvino"))
+    load_stages(models)
+    for entry in (models / "openvino").glob("*.xml"):
+        entry.write_bytes(b"")  # what a conversion killed half-way used to leave
+    result = screen(messy_scans, models, tmp_path / "out", qa="none")
+    assert (result.slices["status"] == "ok").sum() > 0
+    assert all(entry.stat().st_size > 0 for entry in (models / "openvino").glob("*.xml"))
+    assert not list((models / "openvino").glob(".*"))  # no temporary left behind
+
+
+def test_qa_never_writes_outside_its_folder(screened, tmp_path):
+    table = pd.read_csv(screened.out_dir / "slices.csv")
+    table.loc[table["status"] == "ok", "patient_id"] = "../../escape"
+    table.to_csv(tmp_path / "slices.csv", index=False)
+    figures = reexport_figures(tmp_path / "slices.csv", tmp_path / "qa", "all")
+    assert all((tmp_path / "qa" / "figures") in Path(f).parents for f in figures["figure"])
+    assert not list(tmp_path.parent.glob("escape*"))
+
+
+def test_slice_numbers_stay_integers_beside_an_orphan_mask(screened):
+    assert str(screened.slices["slice_index"].dtype) == "Int64"
+    lines = (screened.out_dir / "slices.csv").read_text().splitlines()[1:]
+    assert len(lines) == len(screened.slices) and not [line for line in lines if "." in line.split(",")[1]]
+    assert not list((screened.out_dir / "figures").glob("*.0.png"))

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from mritool.errors import MritoolError
-from mritool.io import write_bytes_atomic
+from mritool.io import safe_name, write_bytes_atomic
 from mritool.volumes.volume import Volume
 from mritool.volumes.writers.base import MaskWriter, register_writer
 
@@ -32,7 +32,7 @@ class NiftiMaskWriter(MaskWriter):
         header.set_data_dtype(np.uint8)
         header.set_slope_inter(1, 0)
         image = nibabel.Nifti1Image(back, properties["affine"], header)
-        path = out_dir / f"{volume.patient_id}_mask.nii.gz"
+        path = out_dir / safe_name(f"{volume.patient_id}_mask.nii.gz")
         write_bytes_atomic(path, gzip.compress(image.to_bytes(), mtime=0))
         return {position: str(path) for position in masks}
 

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from mritool.errors import MritoolError
-from mritool.io import write_bytes_atomic
+from mritool.io import safe_name, write_bytes_atomic
 from mritool.volumes.volume import Volume
 from mritool.volumes.writers.base import MaskWriter, register_writer
 
@@ -18,7 +18,7 @@ class PngMaskWriter(MaskWriter):
     def write(self, volume: Volume, masks: dict[int, np.ndarray], out_dir: Path) -> dict[int, str]:
         written = {}
         for position, mask in masks.items():
-            path = out_dir / f"{volume.patient_id}_{volume.refs[position].index}_pred.png"
+            path = out_dir / safe_name(f"{volume.patient_id}_{volume.refs[position].index}_pred.png")
             encoded, data = cv2.imencode(".png", mask.astype(np.uint8) * 255)
             if not encoded:
                 raise MritoolError(f"{path}: could not encode the mask")
