@@ -34,9 +34,28 @@ def _command_line() -> str:
     return shlex.join(["mritool", *sys.argv[1:]])
 
 
+MODEL_COMMANDS = {"train", "evaluate", "tune", "screen", "demo"}  # the commands that load TensorFlow
+
+
+def _import_quietly() -> None:
+    """TensorFlow's native logging writes several lines to stderr on import whatever TF_CPP_MIN_LOG_LEVEL
+    says; importing it with the stderr descriptor pointed at /dev/null keeps every error one line."""
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    try:
+        import keras  # noqa: F401
+        import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
+
+
 @click.group(cls=FriendlyGroup)
 @click.version_option(package_name="mritool")
-def main():
+@click.option("--verbose", is_flag=True, help="Show the libraries' own log lines (TensorFlow, OpenVINO).")
+@click.pass_context
+def main(ctx, verbose):
     """Brain-MRI tumor pipeline: screen slices with a classifier, outline tumors with a segmenter.
 
     \b
@@ -45,6 +64,8 @@ def main():
       mritool index phantoms/
       mritool demo --out demo-output/
     """
+    if not verbose and ctx.invoked_subcommand in MODEL_COMMANDS:
+        _import_quietly()
 
 
 @main.command()

@@ -97,3 +97,13 @@ def test_evaluate_each_stage_on_the_model_split(run, phantoms, tiny_models, tmp_
     result = run("evaluate", stage, "--data", phantoms, "--model", tiny_models, "--out", tmp_path / stage)
     assert result.exit_code == 0, result.output
     assert expected in result.output and "subset: validation" in result.output
+
+
+def test_an_error_is_one_line_on_the_real_stderr_of_a_process(phantoms, tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "mritool", "screen", str(phantoms), "--models", str(tmp_path / "none"),
+                           "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines() == [f"Error: {tmp_path / 'none'}: no such model folder"], done.stderr
