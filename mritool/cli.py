@@ -348,6 +348,7 @@ def tune_command(**kwargs):
               help="Default: the runtime the models were tuned on (OpenVINO, compiled once and cached beside the weights).")
 @click.option("--precision", type=click.Choice(["bfloat16", "float32"]),
               help="Default: the precision the models were tuned on.")
+@click.option("--overwrite", is_flag=True, help="Replace the results of an earlier run in OUT.")
 def screen_command(**kwargs):
     """Screen every slice, segment the screened positives, write CSVs, masks, figures and report.html.
 
@@ -366,7 +367,8 @@ def screen_command(**kwargs):
 @click.argument("slices_csv", type=click.Path())
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
 @click.option("--which", default="all", show_default=True, type=click.Choice(["all", "positives"]))
-def qa_command(slices_csv, out_dir, which):
+@click.option("--overwrite", is_flag=True, help="Replace the results of an earlier run in OUT.")
+def qa_command(slices_csv, out_dir, which, overwrite):
     """Re-export QA figures and the report from an existing slices.csv, without the models.
 
     \b
@@ -375,7 +377,7 @@ def qa_command(slices_csv, out_dir, which):
     """
     from mritool.recipes.screen import reexport_figures
 
-    figures = reexport_figures(slices_csv, out_dir, which)
+    figures = reexport_figures(slices_csv, out_dir, which, overwrite)
     click.echo(f"wrote {len(figures)} figures and {out_dir}/report.html")
 
 

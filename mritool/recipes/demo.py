@@ -11,7 +11,7 @@ from mritool.data.preprocessing import PreprocessConfig
 from mritool.data.split import make_split, save_split
 from mritool.data.synthetic import make_phantoms
 from mritool.recipes.evaluate import split_studies
-from mritool.recipes.screen import ScreeningResult, prepare_output, screen
+from mritool.recipes.screen import ScreeningResult, screen
 from mritool.segmenter.train import train_segmenter
 from mritool.bundle.fit_config import FitConfig
 from mritool.training.slices import labelled_slices
@@ -20,7 +20,8 @@ DEMO_SIZE = 64
 
 
 def run_demo(out_dir, seed: int = 0, log=print) -> ScreeningResult:
-    out_dir = prepare_output(out_dir)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     log(f"making phantoms in {out_dir / 'phantoms'}")
     data = make_phantoms(out_dir / "phantoms", patients=16, slices=16, size=DEMO_SIZE, seed=seed)
     slices = labelled_slices(data)
@@ -37,4 +38,5 @@ def run_demo(out_dir, seed: int = 0, log=print) -> ScreeningResult:
                     preprocessing, split_path=split_path, base_filters=8, depth=3, negative_fraction=0.2,
                     command=f"mritool demo --seed {seed}")
     log(f"screening the {len(split['validation'])} held-out patients")
-    return screen(models_dir=models, out_dir=out_dir / "screening", studies=split_studies(data, split, "validation"))
+    return screen(models_dir=models, out_dir=out_dir / "screening", studies=split_studies(data, split, "validation"),
+                  overwrite=True)

@@ -24,7 +24,8 @@ def evaluate_pipeline(data_root, model_dir, out_dir=None, split_path=None, subse
                       qa: str = "none", progress=None, stages=None) -> dict:
     studies = split_studies(data_root, evaluation_split(model_dir, split_path), subset)
     out_dir = Path(out_dir or Path(model_dir) / "evaluation" / "pipeline")
-    result = screen(models_dir=model_dir, out_dir=out_dir, studies=studies, qa=qa, progress=progress, stages=stages)
+    result = screen(models_dir=model_dir, out_dir=out_dir, studies=studies, qa=qa, progress=progress, stages=stages,
+                    overwrite=True)  # the model folder's own evaluation, redone
     summary = {**result.summary, "subset": subset}
     write_text_atomic(out_dir / "pipeline_metrics.json", json.dumps(summary, indent=2) + "\n")
     return summary

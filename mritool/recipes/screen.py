@@ -1,6 +1,5 @@
 """``screen``: the whole job from a folder of studies to CSVs, masks, figures and a report."""
 
-import os
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -15,6 +14,7 @@ from mritool.report.figures import export_figures, figure_table, volume_figures
 from mritool.report.html import write_report
 from mritool.report.merge import SLICE_COLUMNS, aggregate_patients, merge_slices, with_problem_rows
 from mritool.report.metrics import screening_summary
+from mritool.report.output_folder import mark_complete, output_folder
 from mritool.volumes.readers import Study, find_studies
 
 
@@ -24,17 +24,6 @@ class ScreeningResult:
     patients: pd.DataFrame
     summary: dict
     out_dir: Path
-
-
-def prepare_output(out_dir) -> Path:
-    out_dir = Path(out_dir)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise MritoolError(f"{out_dir}: cannot create output folder ({exc.strerror})") from None
-    if not os.access(out_dir, os.W_OK):
-        raise MritoolError(f"{out_dir}: output folder is not writable")
-    return out_dir
 
 
 def _problem_rows(problems: list[tuple[str, str]]) -> pd.DataFrame:
@@ -50,29 +39,31 @@ def _problem_rows(problems: list[tuple[str, str]]) -> pd.DataFrame:
 
 def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | None = None, qa: str = "positives",
            batch_size: int = 32, voxel_mm3: float | None = None, progress=None, stages: Stages | None = None,
-           timings=None, runtime: str | None = None, precision: str | None = None) -> ScreeningResult:
+           timings=None, runtime: str | None = None, precision: str | None = None,
+           overwrite: bool = False) -> ScreeningResult:
     """Screen the studies under ``scans`` (or the given ``studies``) with the models of ``models_dir`` (or
-    already loaded ``stages``) on ``runtime`` / ``precision`` (default: those the models were tuned on)."""
-    out_dir = prepare_output(out_dir)
+    already loaded ``stages``) on ``runtime`` / ``precision`` (default: those the models were tuned on).
+    ``out_dir`` must hold no earlier results unless ``overwrite``."""
     studies = find_studies(scans) if studies is None else studies  # bad input fails before the models load
-    stages = stages or load_stages(models_dir, runtime, precision)
-    figures_dir = out_dir / "figures"
-    cohort = screen_studies(studies, stages, out_dir / "masks", batch_size, progress, timings,
-                            partial(volume_figures, out_dir=figures_dir, which=qa))
-    table = pd.DataFrame(cohort.slices, columns=["patient_id", "slice_index", "image_path", "mask_path"])
-    merged = merge_slices(table, cohort.records)
-    if cohort.problems:
-        merged = with_problem_rows(merged, _problem_rows(cohort.problems))
-    patients = aggregate_patients(merged, voxel_mm3)
-    write_csv_atomic(out_dir / "slices.csv", merged)
-    write_csv_atomic(out_dir / "patients.csv", patients)
-    figures = figure_table([row for rows in cohort.extras for row in rows])
-    summary = screening_summary(merged, patients)
-    write_report(out_dir / "report.html", summary, patients, figures)
+    with output_folder(out_dir, overwrite) as out_dir:
+        stages = stages or load_stages(models_dir, runtime, precision)
+        cohort = screen_studies(studies, stages, out_dir / "masks", batch_size, progress, timings,
+                                partial(volume_figures, out_dir=out_dir / "figures", which=qa))
+        table = pd.DataFrame(cohort.slices, columns=["patient_id", "slice_index", "image_path", "mask_path"])
+        merged = merge_slices(table, cohort.records)
+        if cohort.problems:
+            merged = with_problem_rows(merged, _problem_rows(cohort.problems))
+        patients = aggregate_patients(merged, voxel_mm3)
+        write_csv_atomic(out_dir / "slices.csv", merged)
+        write_csv_atomic(out_dir / "patients.csv", patients)
+        figures = figure_table([row for rows in cohort.extras for row in rows])
+        summary = screening_summary(merged, patients)
+        write_report(out_dir / "report.html", summary, patients, figures)
+        mark_complete(out_dir, summary)
     return ScreeningResult(merged, patients, summary, out_dir)
 
 
-def reexport_figures(slices_csv, out_dir, qa: str = "all") -> pd.DataFrame:
+def reexport_figures(slices_csv, out_dir, qa: str = "all", overwrite: bool = False) -> pd.DataFrame:
     """``mritool qa``: figures and a report again from an existing slices.csv, without the models."""
     slices_csv = Path(slices_csv)
     if not slices_csv.is_file():
@@ -81,8 +72,10 @@ def reexport_figures(slices_csv, out_dir, qa: str = "all") -> pd.DataFrame:
     missing = set(SLICE_COLUMNS) - set(slices.columns)
     if missing:
         raise MritoolError(f"{slices_csv}: not a slices table from mritool screen (lacks {sorted(missing)[0]})")
-    out_dir = prepare_output(out_dir)
-    figures = export_figures(slices, out_dir / "figures", qa)
-    patients = aggregate_patients(slices)
-    write_report(out_dir / "report.html", screening_summary(slices, patients), patients, figures)
+    with output_folder(out_dir, overwrite) as out_dir:
+        figures = export_figures(slices, out_dir / "figures", qa)
+        patients = aggregate_patients(slices)
+        summary = screening_summary(slices, patients)
+        write_report(out_dir / "report.html", summary, patients, figures)
+        mark_complete(out_dir, summary)
     return figures

@@ -177,3 +177,35 @@ def test_slice_numbers_stay_integers_beside_an_orphan_mask(screened):
     lines = (screened.out_dir / "slices.csv").read_text().splitlines()[1:]
     assert len(lines) == len(screened.slices) and not [line for line in lines if "." in line.split(",")[1]]
     assert not list((screened.out_dir / "figures").glob("*.0.png"))
+
+
+def test_an_output_folder_holding_results_is_refused_unless_overwritten(messy_scans, tiny_models, tmp_path):
+    out = tmp_path / "out"
+    first = screen(messy_scans, tiny_models, out, qa="none")
+    assert json.loads((out / "run.json").read_text())["status"] == "complete"
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(MritoolError, match="holds another run's results"):
+        screen(messy_scans, tiny_models, out, qa="none")
+    stale = out / "masks" / "stale_pred.png"
+    stale.write_bytes(b"old")
+    again = screen(messy_scans, tiny_models, out, qa="none", overwrite=True)
+    assert len(again.slices) == len(first.slices) and not stale.exists()
+    assert (out / "notes.txt").read_text() == "mine"  # only results are cleared
+    assert not (out / ".mritool.lock").exists()
+
+
+def test_a_folder_another_live_run_holds_is_refused(messy_scans, tiny_models, tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    out.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (out / ".mritool.lock").write_text(str(holder.pid))
+        with pytest.raises(MritoolError, match="another mritool run"):
+            screen(messy_scans, tiny_models, out, qa="none")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert screen(messy_scans, tiny_models, out, qa="none").summary["patients"] == 3  # a dead holder's lock is taken
