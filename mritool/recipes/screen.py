@@ -28,13 +28,12 @@ class ScreeningResult:
 
 def _problem_rows(problems: list[tuple[str, str]]) -> pd.DataFrame:
     """Files that are not usable slices (a mask with no image, an unreadable mask or study) as error rows."""
-    rows = pd.DataFrame({
+    return pd.DataFrame({
         "patient_id": [Path(path).parent.name for path, _ in problems],
         "mask_path": [path for path, _ in problems],
         "status": "error",
         "error": [f"{path}: {error}" for path, error in problems],
     })
-    return rows
 
 
 def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | None = None, qa: str = "positives",
