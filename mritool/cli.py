@@ -9,7 +9,7 @@ import time
 import click
 
 from mritool.bundle.card import TARGET_SENSITIVITY
-from mritool.bundle.fit_config import PRECISIONS, SCHEDULES, FitConfig
+from mritool.bundle.fit_config import POLICIES, SCHEDULES, FitConfig
 from mritool.errors import MritoolError
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -148,7 +148,7 @@ def training_options(function):
         click.option("--steps-per-epoch", type=click.IntRange(1), help="Default: one pass over the training slices."),
         click.option("--patience", default=FitConfig.patience, show_default=True, type=click.IntRange(1), help="Early-stopping patience."),
         click.option("--seed", default=FitConfig.seed, show_default=True, type=int),
-        click.option("--precision", default=FitConfig.precision, show_default=True, type=click.Choice(PRECISIONS)),
+        click.option("--precision", default=FitConfig.precision, show_default=True, type=click.Choice(POLICIES)),
         click.option("--time-budget", type=float, help="Minutes; stops cleanly with the best checkpoint."),
         click.option("--image-size", default=256, show_default=True, type=click.IntRange(32)),
         click.option("--normalization", default="volume", show_default=True, type=click.Choice(["volume", "slice"])),
@@ -405,8 +405,7 @@ def demo_command(out_dir, seed):
               help="Minutes for the whole run; each stage stops cleanly with its best checkpoint.")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--split", "split_path", type=click.Path(dir_okay=False), help="Split JSON (default: made from --seed).")
-@click.option("--precision", default="mixed_bfloat16", show_default=True,
-              type=click.Choice(["float32", "mixed_bfloat16", "mixed_float16"]))
+@click.option("--precision", default=FitConfig.precision, show_default=True, type=click.Choice(POLICIES))
 def train_all_command(**kwargs):
     """Train both stages on one split, tune them together, evaluate the pipeline: one folder for `screen`.
 

@@ -4,7 +4,7 @@ from dataclasses import asdict, dataclass
 
 from mritool.errors import MritoolError
 
-PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")  # Keras dtype policies to train under
 # plateau: halve the learning rate when validation stalls, stop on patience, keep the best epoch by
 # the monitored value. cosine: a fixed number of epochs on a cosine decay, keep the final weights, so
 # no choice is made on the few validation patients.
@@ -25,8 +25,8 @@ class FitConfig:
     ema_momentum: float | None = None  # weights averaged over training (Polyak), validated and saved
 
     def __post_init__(self):
-        if self.precision not in PRECISIONS:
-            raise MritoolError(f"precision must be one of {PRECISIONS}, not {self.precision!r}")
+        if self.precision not in POLICIES:
+            raise MritoolError(f"precision must be one of {POLICIES}, not {self.precision!r}")
         if self.schedule not in SCHEDULES:
             raise MritoolError(f"schedule must be one of {SCHEDULES}, not {self.schedule!r}")
         if self.ema_momentum is not None and not 0 < self.ema_momentum < 1:

@@ -96,7 +96,7 @@ def normalise_volume(resized: np.ndarray, config: PreprocessConfig) -> np.ndarra
 
 
 def preprocess(image: np.ndarray, stats: np.ndarray, config: PreprocessConfig) -> np.ndarray:
-    """A read slice (``read_image``), or a stack of them, to model input: z-scored with ``stats``, channels reordered."""
+    """A slice at model size (``as_model_input``), or a stack of them, to model input: z-scored with ``stats``, channels reordered."""
     normalised = (image - stats[0]) / stats[1]
     if config.channel_order != (0, 1, 2):
         normalised = normalised[..., list(config.channel_order)]

@@ -26,7 +26,7 @@ CLASSIFIER_SHARE = 0.45
 
 
 def train_all(data_root, out_dir, time_budget_min: float = 150, seed: int = 0, split_path=None,
-              classifier_size: int = 128, segmenter_size: int = 256, precision: str = "mixed_bfloat16",
+              classifier_size: int = 128, segmenter_size: int = 256, precision: str = FitConfig.precision,
               command: str | None = None, log=print) -> dict:
     out_dir = Path(out_dir)
     split_for_training(labelled_slices(data_root), out_dir, split_path, 0.2, seed)
