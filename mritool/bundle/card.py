@@ -173,7 +173,8 @@ def read_card(model_dir, kind: str) -> StageCard:
 
 
 def load_model(model_dir, kind: str):
-    """(Keras model, card) of one stage; fails clearly when the card is missing or incompatible."""
+    """(Keras model, card) of one stage; fails clearly when the card is missing, out of range, or disagrees
+    with the weights (input size, kind of output)."""
     import keras
 
     card = read_card(model_dir, kind)
@@ -183,6 +184,9 @@ def load_model(model_dir, kind: str):
     except Exception as exc:  # Keras raises many types for corrupt, foreign or unsafe files
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise MritoolError(f"{path}: cannot load the {kind} weights ({reason[:200]})") from None
+    size = card.preprocessing.image_size
+    if tuple(model.input_shape[1:3]) != (size, size):
+        raise MritoolError(f"{card_path(model_dir, kind)}: card says {size}px input, the model takes {model.input_shape[1:3]}")
     rank = len(model.output_shape) if isinstance(model.output_shape, tuple) else 0
     if rank != OUTPUT_RANKS[kind]:
         raise MritoolError(f"{path}: these weights output {model.output_shape}, not a {kind}'s "

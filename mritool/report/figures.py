@@ -6,7 +6,6 @@ contact sheet of every slice with both outlines.
 """
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -112,8 +111,8 @@ def _flag(value) -> bool:
     return not pd.isna(value) and str(value) == "True"
 
 
-def wants_figure(row, which: str) -> bool:
-    return which == "all" or (which == "positives" and (_flag(row.predicted_tumor) or _flag(row.true_tumor)))
+def wants_figure(predicted_tumor, true_tumor, which: str) -> bool:
+    return which == "all" or (which == "positives" and (_flag(predicted_tumor) or _flag(true_tumor)))
 
 
 def patient_figures(patient: str, slices, out_dir: Path) -> list[tuple]:
@@ -153,7 +152,8 @@ def export_figures(slices: pd.DataFrame, out_dir, which: str = "positives") -> p
     for patient, group in slices[slices["status"] == "ok"].groupby("patient_id", sort=False):
         written += patient_figures(patient, ((row.slice_index, display_image(decode(Path(row.image_path))),
                                               load_binary(row.mask_path), load_binary(row.predicted_mask_path),
-                                              wants_figure(row, which)) for row in group.itertuples()), out_dir)
+                                              wants_figure(row.predicted_tumor, row.true_tumor, which))
+                                             for row in group.itertuples()), out_dir)
     return figure_table(written)
 
 
@@ -166,6 +166,6 @@ def volume_figures(volume: Volume, masks: dict[int, np.ndarray], records: list[d
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     tiles = ((ref.index, display_image(volume.images[position]), panel_mask(volume.masks[position]),
-              panel_mask(masks[position]), wants_figure(SimpleNamespace(**{"true_tumor": None, **record}), which))
+              panel_mask(masks[position]), wants_figure(record["predicted_tumor"], record.get("true_tumor"), which))
              for position, (ref, record) in enumerate(zip(volume.refs, records)) if record["status"] == "ok")
     return patient_figures(volume.patient_id, tiles, out_dir)

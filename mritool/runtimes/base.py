@@ -36,13 +36,10 @@ def make_predictor(model, spec: RuntimeSpec, weights_file: Path) -> Predictor:
 
 def load_predictor(model_dir, kind: str, spec: RuntimeSpec | None = None):
     """(predictor, card, keras model) of one stage of a model folder, on ``spec`` (default: the runtime its
-    card names). The input size the card states is checked against the weights."""
+    card names)."""
     from mritool.bundle.card import load_model, weights_path
 
     model, card = load_model(model_dir, kind)
-    size = card.preprocessing.image_size
-    if tuple(model.input_shape[1:3]) != (size, size):
-        raise MritoolError(f"{Path(model_dir) / kind}.json: card says {size}px input, the model takes {model.input_shape[1:3]}")
     return make_predictor(model, spec or card.runtime, weights_path(model_dir, kind)), card, model
 
 

@@ -36,7 +36,7 @@ def test_export_figures_from_a_table_read_back_from_csv(tmp_path):
                          "predicted_tumor": [True, False], "true_tumor": [True, False]})
     rows.to_csv(tmp_path / "slices.csv", index=False)
     table = pd.read_csv(tmp_path / "slices.csv")  # booleans come back as they do for `mritool qa`
-    assert [wants_figure(row, "positives") for row in table.itertuples()] == [True, False]
+    assert [wants_figure(row.predicted_tumor, row.true_tumor, "positives") for row in table.itertuples()] == [True, False]
     figures = export_figures(table, tmp_path / "figures", "positives")
     assert figures["kind"].tolist() == ["slice", "contact_sheet"]
     written = cv2.imread(figures["figure"].iloc[0])
