@@ -23,7 +23,7 @@ from mritool.volumes.writers import writer_for
 class ScreenedCohort:
     slices: list[dict] = field(default_factory=list)  # patient_id, slice_index, image_path, mask_path
     records: list[dict] = field(default_factory=list)  # the screening record of each of those slices
-    problems: list[tuple[str, str]] = field(default_factory=list)  # files that are not slices, and why
+    problems: list[dict] = field(default_factory=list)  # error rows: files that are not slices, and why
     extras: list = field(default_factory=list)  # what ``after_write`` returned for each volume
 
 
@@ -45,7 +45,8 @@ def _add(cohort: ScreenedCohort, volume: Volume, written) -> None:
     cohort.slices += [{"patient_id": volume.patient_id, "slice_index": ref.index, "image_path": ref.source,
                        "mask_path": ref.mask_source} for ref in volume.refs]
     cohort.records += records
-    cohort.problems += volume.problems
+    cohort.problems += [{"patient_id": volume.patient_id, "mask_path": path, "error": f"{path}: {reason}"}
+                        for path, reason in volume.problems]
     cohort.extras.append(extra)
 
 
@@ -66,7 +67,9 @@ def screen_studies(studies: list[Study], stages: Stages, masks_dir, batch_size: 
             if number + 1 < len(studies):
                 upcoming = reader.submit(_read, studies[number + 1])
             if volume is None:
-                cohort.problems.append((str(study.location), error))
+                # every file of a study that could not be read is accounted for by a row
+                cohort.problems += [{"patient_id": study.patient_id, "image_path": str(path), "error": error}
+                                    for path in study.files]
             else:
                 prediction = screen_volume(volume, stages, batch_size, timings)
                 with timings.measure("write (waiting)"):

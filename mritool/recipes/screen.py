@@ -26,16 +26,6 @@ class ScreeningResult:
     out_dir: Path
 
 
-def _problem_rows(problems: list[tuple[str, str]]) -> pd.DataFrame:
-    """Files that are not usable slices (a mask with no image, an unreadable mask or study) as error rows."""
-    return pd.DataFrame({
-        "patient_id": [Path(path).parent.name for path, _ in problems],
-        "mask_path": [path for path, _ in problems],
-        "status": "error",
-        "error": [f"{path}: {error}" for path, error in problems],
-    })
-
-
 def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | None = None, qa: str = "positives",
            batch_size: int = 32, voxel_mm3: float | None = None, progress=None, stages: Stages | None = None,
            timings=None, runtime: str | None = None, precision: str | None = None,
@@ -51,7 +41,7 @@ def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | Non
         table = pd.DataFrame(cohort.slices, columns=["patient_id", "slice_index", "image_path", "mask_path"])
         merged = merge_slices(table, cohort.records)
         if cohort.problems:
-            merged = with_problem_rows(merged, _problem_rows(cohort.problems))
+            merged = with_problem_rows(merged, pd.DataFrame(cohort.problems).assign(status="error"))
         patients = aggregate_patients(merged, voxel_mm3)
         write_csv_atomic(out_dir / "slices.csv", merged)
         write_csv_atomic(out_dir / "patients.csv", patients)

@@ -6,14 +6,14 @@ import nibabel
 import numpy as np
 import pytest
 import tifffile
-from nibabel import orientations
 
+from mritool.data.containers import display_affine_ras, write_nifti_study
 from mritool.errors import MritoolError
 from mritool.volumes.readers import find_studies, read_study
 from mritool.volumes.writers import writer_for
 
 SPACING = (5.0, 0.9, 0.8)  # slice, row, column (mm)
-DISPLAY_AFFINE = np.array([[0, 0, -SPACING[2], 90.0], [0, -SPACING[1], 0, 110.0], [SPACING[0], 0, 0, -40.0], [0, 0, 0, 1]])
+DISPLAY_AFFINE = display_affine_ras(SPACING)
 
 
 def phantom_stack(patient_folder):
@@ -25,20 +25,6 @@ def phantom_stack(patient_folder):
     return stack, truth
 
 
-def write_study(folder, patient, stack, truth, axcodes=("R", "A", "S"), roles=("t1", "flair", "t1ce")):
-    """The display-ordered stack stored on a grid of another orientation, as scanners and tools do."""
-    transform = orientations.ornt_transform(orientations.axcodes2ornt(("S", "P", "L")), orientations.axcodes2ornt(axcodes))
-    affine = DISPLAY_AFFINE @ orientations.inv_ornt_aff(transform, stack.shape[:3])
-    folder.mkdir(parents=True, exist_ok=True)
-    for channel, role in enumerate(("t1", "flair", "t1ce")):
-        if role in roles:
-            data = orientations.apply_orientation(stack[..., channel].astype(np.int16), transform)
-            nibabel.save(nibabel.Nifti1Image(data, affine), folder / f"{patient}_{role}.nii.gz")
-    seg = orientations.apply_orientation(truth.astype(np.uint8), transform)
-    nibabel.save(nibabel.Nifti1Image(seg, affine), folder / f"{patient}_seg.nii.gz")
-    return affine
-
-
 @pytest.fixture(scope="module")
 def phantom(phantoms):
     return phantom_stack(sorted(p for p in phantoms.iterdir() if p.is_dir())[0])
@@ -47,7 +33,7 @@ def phantom(phantoms):
 @pytest.mark.parametrize("axcodes", [("R", "A", "S"), ("L", "P", "I"), ("S", "A", "R")])
 def test_any_grid_reads_back_in_the_display_convention(phantom, tmp_path, axcodes):
     stack, truth = phantom
-    write_study(tmp_path, "P1", stack, truth, axcodes)
+    write_nifti_study(tmp_path, "P1", stack, truth, SPACING, axcodes)
     (study,) = find_studies(tmp_path)
     volume = read_study(study)
     assert study.patient_id == "P1" and volume.format == "nifti"
@@ -60,7 +46,7 @@ def test_any_grid_reads_back_in_the_display_convention(phantom, tmp_path, axcode
 
 def test_written_masks_land_on_the_input_grid_and_the_same_world_voxels(phantom, tmp_path):
     stack, truth = phantom
-    affine = write_study(tmp_path / "in", "P1", stack, truth, ("L", "P", "I"))
+    affine = write_nifti_study(tmp_path / "in", "P1", stack, truth, SPACING, ("L", "P", "I"))
     volume = read_study(find_studies(tmp_path / "in")[0])
     (tmp_path / "out").mkdir()
     written = writer_for(volume.format).write(volume, {p: m.astype(np.uint8) for p, m in enumerate(volume.masks)},
@@ -75,7 +61,7 @@ def test_written_masks_land_on_the_input_grid_and_the_same_world_voxels(phantom,
 
 def test_a_missing_sequence_is_replaced_by_the_flair_and_recorded(phantom, tmp_path):
     stack, truth = phantom
-    write_study(tmp_path, "P1", stack, truth, roles=("flair",))
+    write_nifti_study(tmp_path, "P1", stack, truth, SPACING, roles=("flair",))
     volume = read_study(find_studies(tmp_path)[0])
     images = np.stack(volume.images)
     assert volume.properties["missing_sequences"] == ["t1", "t1ce"]

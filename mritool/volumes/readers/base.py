@@ -1,7 +1,9 @@
 """The reader protocol and registry, after nnU-Net v2's ``imageio`` and MONAI's ``ImageReader``.
 
 A study is one patient. ``find_studies`` walks a root once; in each folder the registered readers are
-asked in turn which studies the folder's files hold, and the first that answers claims them. Adding a
+asked in turn which studies the folder's files hold, each seeing only the files no earlier reader
+claimed, so a folder that mixes formats loses nothing. A study spread over several folders (a DICOM
+study with a subfolder per series) is found once per folder under one ``key`` and merged. Adding a
 format is adding one module to this package that subclasses ``VolumeReader`` and calls
 ``register_reader``: the package imports every module in it.
 """
@@ -22,6 +24,7 @@ class Study:
     reader: str  # the registered name of the reader that claimed it
     location: Path  # its folder, or its file for single-file formats
     files: tuple[Path, ...]
+    key: str = ""  # studies of one reader found in several folders under one non-empty key are one study
 
 
 class VolumeReader(ABC):
@@ -68,16 +71,30 @@ def find_studies(root) -> list[Study]:
     studies = []
     walked = sorted(os.walk(root, followlinks=True), key=lambda entry: natural_key(entry[0]))  # archives link folders in
     for folder, _, names in walked:
+        names = sorted(names)
         for reader in readers:
-            found = reader.find(Path(folder), sorted(names))
-            if found:
-                studies += found
-                break
+            found = reader.find(Path(folder), names)
+            studies += found
+            claimed = {path.name for study in found for path in study.files}
+            names = [name for name in names if name not in claimed]
+    studies = _merge_keyed(studies)
     studies.sort(key=lambda study: study.patient_id)
     if not studies:
         kinds = "; ".join(reader.description for reader in readers)
         raise MritoolError(f"{root}: no studies found ({kinds})")
     return studies
+
+
+def _merge_keyed(studies: list[Study]) -> list[Study]:
+    merged: dict[tuple, Study] = {}
+    for study in studies:
+        slot = (study.reader, study.key) if study.key else (study.reader, id(study))
+        if slot in merged:
+            first = merged[slot]
+            location = Path(os.path.commonpath([first.location, study.location]))
+            study = Study(first.patient_id, first.reader, location, first.files + study.files, study.key)
+        merged[slot] = study
+    return list(merged.values())
 
 
 def read_study(study: Study) -> Volume:

@@ -1,0 +1,104 @@
+"""A display-ordered stack written as a NIfTI study or a DICOM study, for tests and benchmarks.
+
+``stack`` is (S, H, W, 3) in the display convention of the ``kaggle_3m`` slices: slices from inferior
+to superior, rows toward posterior, columns toward the patient's left; channels pre-contrast T1,
+FLAIR, post-contrast T1. Each writer stores it on another grid, as scanners and tools do, so that a
+reader has to undo the storage to get the stack back.
+"""
+
+import random
+from pathlib import Path
+
+import numpy as np
+
+ROLES = ("t1", "flair", "t1ce")
+DESCRIPTIONS = {"t1": "AX T1 SE", "flair": "AX T2 FLAIR", "t1ce": "AX T1 +C POST GAD"}
+ORIGIN_LPS = np.array([-90.0, -110.0, -40.0])  # the display volume's first voxel, in DICOM patient coordinates
+
+
+def display_affine_ras(spacing) -> np.ndarray:
+    """The RAS affine of the display grid (slice, row, column) -> (S, P, L) with ``spacing`` in mm."""
+    slice_mm, row_mm, column_mm = spacing
+    return np.array([[0, 0, -column_mm, -ORIGIN_LPS[0]], [0, -row_mm, 0, -ORIGIN_LPS[1]],
+                     [slice_mm, 0, 0, ORIGIN_LPS[2]], [0, 0, 0, 1]], float)
+
+
+def write_nifti_study(folder, patient, stack, truth=None, spacing=(5.0, 0.9, 0.8), axcodes=("R", "A", "S"),
+                      roles=ROLES) -> np.ndarray:
+    """``<patient>_<role>.nii.gz`` (and ``_seg`` for ``truth``) stored in ``axcodes`` order; returns the affine."""
+    import nibabel
+    from nibabel import orientations
+
+    transform = orientations.ornt_transform(orientations.axcodes2ornt(("S", "P", "L")), orientations.axcodes2ornt(axcodes))
+    affine = display_affine_ras(spacing) @ orientations.inv_ornt_aff(transform, stack.shape[:3])
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for channel, role in enumerate(ROLES):
+        if role in roles:
+            data = orientations.apply_orientation(stack[..., channel].astype(np.int16), transform)
+            nibabel.save(nibabel.Nifti1Image(data, affine), folder / f"{patient}_{role}.nii.gz")
+    if truth is not None:
+        seg = orientations.apply_orientation(truth.astype(np.uint8), transform)
+        nibabel.save(nibabel.Nifti1Image(seg, affine), folder / f"{patient}_seg.nii.gz")
+    return affine
+
+
+def write_dicom_study(folder, patient, stack, spacing=(5.0, 0.9, 0.8), roles=ROLES, descriptions=DESCRIPTIONS,
+                      mirrored=False, descending=False, tilt_degrees=0.0, shuffle_names=False, subfolders=False,
+                      study_uid=None, seed=0) -> dict[str, list[Path]]:
+    """One single-frame MR series per role; returns role -> files in slice order (inferior first).
+
+    ``mirrored`` stores each frame right-to-left with a matching orientation; ``descending`` numbers
+    the instances from the top down (negative spacing between instance numbers); ``tilt_degrees``
+    turns the frame axes about the slice normal (an oblique acquisition, still nearest to axial);
+    ``shuffle_names`` names files at random; ``subfolders`` puts each series in its own folder.
+    """
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, MRImageStorage, generate_uid
+
+    rng = random.Random(seed)
+    slice_mm, row_mm, column_mm = spacing
+    angle = np.radians(tilt_degrees)
+    row_direction = np.array([np.cos(angle), np.sin(angle), 0.0])  # along a row: toward the patient's left
+    column_direction = np.array([-np.sin(angle), np.cos(angle), 0.0])  # down a column: toward posterior
+    origin = ORIGIN_LPS.copy()
+    if mirrored:
+        origin = origin + row_direction * column_mm * (stack.shape[2] - 1)
+        row_direction = -row_direction
+    study_uid = study_uid or generate_uid()
+    frame_uid = generate_uid()
+    folder = Path(folder)
+    written = {}
+    for number, (channel, role) in enumerate(((c, r) for c, r in enumerate(ROLES) if r in roles), start=1):
+        series_uid = generate_uid()
+        series_folder = folder / role if subfolders else folder
+        series_folder.mkdir(parents=True, exist_ok=True)
+        files = []
+        for k in range(stack.shape[0]):
+            pixels = stack[k, :, :, channel]
+            ds = Dataset()
+            ds.file_meta = FileMetaDataset()
+            ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+            ds.file_meta.MediaStorageSOPClassUID = MRImageStorage
+            ds.SOPClassUID = MRImageStorage
+            ds.SOPInstanceUID = generate_uid()
+            ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+            ds.PatientID, ds.PatientName, ds.PatientBirthDate, ds.PatientSex = patient, f"{patient}^Phantom", "", "O"
+            ds.StudyInstanceUID, ds.StudyID, ds.StudyDate, ds.StudyTime = study_uid, "1", "20260101", "120000"
+            ds.ReferringPhysicianName, ds.AccessionNumber = "", ""
+            ds.SeriesInstanceUID, ds.SeriesNumber, ds.SeriesDescription = series_uid, number, descriptions[role]
+            ds.Modality, ds.FrameOfReferenceUID = "MR", frame_uid
+            ds.InstanceNumber = stack.shape[0] - k if descending else k + 1
+            ds.ImageOrientationPatient = [*map(float, row_direction), *map(float, column_direction)]
+            ds.ImagePositionPatient = [float(v) for v in origin + np.array([0.0, 0.0, slice_mm * k])]
+            ds.PixelSpacing, ds.SliceThickness = [row_mm, column_mm], slice_mm
+            ds.Rows, ds.Columns = pixels.shape
+            ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+            ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
+            stored = pixels[:, ::-1] if mirrored else pixels
+            ds.PixelData = np.ascontiguousarray(stored).astype(np.uint16).tobytes()
+            name = f"{rng.getrandbits(40):010x}.dcm" if shuffle_names else f"{role}_{ds.InstanceNumber:04d}.dcm"
+            ds.save_as(series_folder / name, enforce_file_format=True)
+            files.append(series_folder / name)
+        written[role] = files
+    return written

@@ -1,0 +1,184 @@
+"""DICOM MR studies: series read with pydicom and assembled into volumes by highdicom.
+
+A study is one StudyInstanceUID; its series may share a folder or sit in subfolders of one. Files are
+recognised by content (the ``DICM`` marker), whatever their names; a ``.dcm`` file that is not
+readable DICOM is kept as a problem of its folder's study. Instances are ordered by their position in
+space, never by file name, so shuffled names and negative slice spacing read the same.
+
+Roles come from SeriesDescription: FLAIR; T1 with a contrast marker (+C, POST, GAD, GD, CE, CONTRAST)
+is the post-contrast T1; T1 without one the pre-contrast T1; other series (T2, DWI, localisers) are
+ignored. A ``mritool-series.json`` in the study folder overrides this, naming each role's series by
+SeriesInstanceUID, SeriesNumber or SeriesDescription: ``{"flair": "7", "t1": "AX T1", "t1ce": "1.2.3"}``.
+A missing T1 is replaced by the FLAIR as the training data did, and the volume's properties say so.
+Series on another grid than the FLAIR's are refused rather than mixed.
+
+Volumes are reoriented to the display convention of the ``kaggle_3m`` slices (rows toward posterior,
+columns toward the patient's left, slices from inferior to superior) without resampling; the writer
+puts masks back on the FLAIR's own frames.
+"""
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from mritool.errors import MritoolError
+from mritool.io import read_json
+from mritool.volumes.readers.base import Study, VolumeReader, register_reader
+from mritool.volumes.volume import SliceRef, Volume
+
+MANIFEST = "mritool-series.json"
+ROLES = ("t1", "flair", "t1ce")  # the models' channel order: pre-contrast, FLAIR, post-contrast
+DISPLAY = "HPL"  # highdicom's names for slice -> superior, row -> posterior, column -> left
+CONTRAST = re.compile(r"(\+\s*C\b|\bPOST|\bGAD|\bGD\b|\bCE\b|CONTRAST|\bT1C)", re.IGNORECASE)
+HEADER_TAGS = ["PatientID", "StudyInstanceUID", "SeriesInstanceUID"]
+LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])
+
+
+def _is_dicom(path: Path) -> bool:
+    try:
+        with open(path, "rb") as stream:
+            stream.seek(128)
+            return stream.read(4) == b"DICM"
+    except OSError:
+        return False
+
+
+def _header(path: Path):
+    import pydicom
+
+    try:
+        return pydicom.dcmread(path, stop_before_pixels=True, specific_tags=HEADER_TAGS)
+    except Exception:  # pydicom raises many types for damaged files
+        return None
+
+
+def role_of(description: str) -> str | None:
+    """The model channel a series feeds, from its SeriesDescription; None for a series the models do not use."""
+    text = description.upper()
+    if "FLAIR" in text:
+        return "flair"
+    if re.search(r"T1|MPRAGE|SPGR", text):
+        return "t1ce" if CONTRAST.search(text) else "t1"
+    return None
+
+
+class DicomReader(VolumeReader):
+    name = "dicom"
+    description = "DICOM MR series (files with a DICM marker, in any layout)"
+
+    def find(self, folder: Path, names: list[str]) -> list[Study]:
+        studies: dict[str, list[Path]] = defaultdict(list)
+        patients: dict[str, str] = {}
+        for name in names:
+            path = folder / name
+            if not (path.suffix.lower() == ".dcm" or _is_dicom(path)):
+                continue
+            header = _header(path)
+            uid = str(getattr(header, "StudyInstanceUID", "") or "") if header is not None else ""
+            key = uid or f"unreadable:{folder}"  # damaged files stay with their folder's study as its problems
+            studies[key].append(path)
+            if header is not None and uid:
+                patients.setdefault(key, str(getattr(header, "PatientID", "") or "") or folder.name)
+        return [Study(patients.get(key, folder.name), self.name, folder, tuple(files), key)
+                for key, files in studies.items()]
+
+    def read(self, study: Study) -> Volume:
+        import pydicom
+
+        series: dict[str, list] = defaultdict(list)
+        for path in study.files:
+            try:
+                dataset = pydicom.dcmread(path)
+            except Exception as exc:  # pydicom raises many types for damaged files
+                raise MritoolError(f"{path}: not a readable DICOM image ({type(exc).__name__}: {exc})") from None
+            if int(dataset.get("NumberOfFrames", 1) or 1) > 1:
+                raise MritoolError(f"{path}: multi-frame (enhanced) instances are not supported; "
+                                   "export the series as single-frame instances")
+            try:
+                _ = dataset.pixel_array  # a truncated instance fails here, named, not deep inside highdicom
+            except Exception as exc:
+                raise MritoolError(f"{path}: not a readable DICOM image ({type(exc).__name__}: {exc})") from None
+            dataset.filename = str(path)
+            series[str(dataset.SeriesInstanceUID)].append(dataset)
+        roles = _assign_roles(study, series)
+        flair_stored = _stored_volume(roles["flair"])
+        flair = flair_stored.to_patient_orientation(DISPLAY)
+        channels, missing = [], []
+        for role in ROLES:
+            if role not in roles:
+                missing.append(role)
+                channels.append(flair.array)
+                continue
+            volume = flair if role == "flair" else _stored_volume(roles[role]).to_patient_orientation(DISPLAY)
+            if volume.spatial_shape != flair.spatial_shape or not np.allclose(volume.affine, flair.affine, atol=1e-2):
+                description = roles[role][0].get("SeriesDescription", "")
+                raise MritoolError(f"{study.location}: series {description!r} ({role}) is not on the FLAIR's grid "
+                                   f"(shape {volume.spatial_shape} vs {flair.spatial_shape}); resample it first")
+            channels.append(volume.array)
+        stack = np.clip(np.stack(channels, axis=-1).astype(np.float32), 0, None)  # z-scoring counts non-zero voxels
+        sources = _frame_sources(roles["flair"], flair.affine)
+        refs = [SliceRef(k + 1, sources[k]) for k in range(stack.shape[0])]
+        affine = LPS_TO_RAS @ flair.affine
+        spacing = tuple(float(s) for s in np.linalg.norm(affine[:3, :3], axis=0))
+        # the writer puts masks back on the stored geometry, so SEG frames align with the source frames
+        properties = {"geometry": flair.get_geometry(), "stored_geometry": flair_stored.get_geometry(),
+                      "source_images": roles["flair"], "missing_sequences": missing}
+        return Volume(study.patient_id, self.name, refs, list(stack), [None] * len(refs), spacing, affine,
+                      properties=properties)
+
+
+def _assign_roles(study: Study, series: dict[str, list]) -> dict[str, list]:
+    """Role -> the datasets of its series, from the manifest if there is one, else from the descriptions."""
+    manifest_path = study.location / MANIFEST
+    manifest = read_json(manifest_path, "series manifest") if manifest_path.is_file() else None
+    roles: dict[str, list] = {}
+    for uid, datasets in series.items():
+        first = datasets[0]
+        description = str(first.get("SeriesDescription", ""))
+        if manifest is not None:
+            names = {uid, str(first.get("SeriesNumber", "")), description}
+            role = next((r for r, wanted in manifest.items() if str(wanted) in names), None)
+        else:
+            role = role_of(description)
+        if role is None:
+            continue
+        if role not in ROLES:
+            raise MritoolError(f"{manifest_path}: unknown role {role!r} (roles: {', '.join(ROLES)})")
+        if first.get("Modality") != "MR":
+            raise MritoolError(f"{study.location}: series {description!r} is {first.get('Modality')}, not MR")
+        if role in roles:
+            other = roles[role][0].get("SeriesDescription", "")
+            raise MritoolError(f"{study.location}: two {role} series ({other!r}, {description!r}); "
+                               f"name one in {MANIFEST}")
+        roles[role] = datasets
+    if "flair" not in roles:
+        found = ", ".join(sorted(repr(str(d[0].get("SeriesDescription", ""))) for d in series.values()))
+        raise MritoolError(f"{study.location}: no FLAIR series among {found or 'no series'}; "
+                           f"name it in {MANIFEST}")
+    return roles
+
+
+def _stored_volume(datasets: list):
+    import highdicom
+
+    description = datasets[0].get("SeriesDescription", "")
+    try:
+        volume = highdicom.get_volume_from_series(datasets, dtype=np.float32)
+    except Exception as exc:  # highdicom explains irregular spacing, mixed orientations, missing positions
+        raise MritoolError(f"series {description!r}: not one regular volume ({exc})") from None
+    if volume.array.ndim != 3:
+        raise MritoolError(f"series {description!r}: not a single-channel volume")
+    return volume
+
+
+def _frame_sources(datasets: list, display_affine: np.ndarray) -> list[str]:
+    """The file of each display slice, matched by its position."""
+    to_index = np.linalg.inv(display_affine)
+    sources = {int(round((to_index @ np.append(np.asarray(ds.ImagePositionPatient, float), 1.0))[0])): ds.filename
+               for ds in datasets}
+    return [sources[k] for k in sorted(sources)]
+
+
+register_reader(DicomReader())

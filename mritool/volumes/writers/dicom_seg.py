@@ -1,0 +1,74 @@
+"""Predicted masks of a DICOM study as one binary DICOM Segmentation (highdicom) on the source FLAIR series.
+
+One segment, "FLAIR abnormality" (SNOMED CT: morphologically abnormal structure / neoplasm), placed
+back on the FLAIR's stored geometry (the reader's reorientation undone, no resampling) so that each
+frame has the orientation, position and reference of the source instance it segments. Empty frames are omitted (the SEG stays small and viewers show the
+lesion's frames); a study with no predicted voxel keeps all its frames, since a SEG needs one.
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+from mritool import __version__
+from mritool.io import safe_name, write_bytes_atomic
+from mritool.volumes.volume import Volume
+from mritool.volumes.writers.base import MaskWriter, register_writer
+
+SEGMENT_LABEL = "FLAIR abnormality"
+SERIES_NUMBER = 9901  # out of the range scanners number their series in, so the SEG sorts last
+
+
+def segment_description():
+    import highdicom
+    from pydicom.sr.coding import Code
+
+    return highdicom.seg.SegmentDescription(
+        segment_number=1,
+        segment_label=SEGMENT_LABEL,
+        segmented_property_category=Code("49755003", "SCT", "Morphologically abnormal structure"),
+        segmented_property_type=Code("108369006", "SCT", "Neoplasm"),
+        algorithm_type=highdicom.seg.SegmentAlgorithmTypeValues.AUTOMATIC,
+        algorithm_identification=highdicom.AlgorithmIdentificationSequence(
+            name="mritool", version=__version__, family=Code("123109", "DCM", "Artificial Intelligence")),
+    )
+
+
+class DicomSegWriter(MaskWriter):
+    name = "dicom_seg"
+    formats = ("dicom",)
+
+    def write(self, volume: Volume, masks: dict[int, np.ndarray], out_dir: Path) -> dict[int, str]:
+        import io
+
+        import highdicom
+        from pydicom.uid import generate_uid
+
+        geometry = volume.properties["geometry"]
+        stack = np.zeros(geometry.spatial_shape, np.uint8)
+        for position, mask in masks.items():
+            stack[position] = mask
+        segmentation = highdicom.seg.Segmentation(
+            source_images=volume.properties["source_images"],
+            pixel_array=geometry.with_array(stack).match_geometry(volume.properties["stored_geometry"]),
+            segmentation_type=highdicom.seg.SegmentationTypeValues.BINARY,
+            segment_descriptions=[segment_description()],
+            series_instance_uid=generate_uid(),
+            series_number=SERIES_NUMBER,
+            sop_instance_uid=generate_uid(),
+            instance_number=1,
+            manufacturer="mritool",
+            manufacturer_model_name="mritool two-stage FLAIR abnormality screening",
+            software_versions=__version__,
+            device_serial_number="0",
+            series_description=f"mritool {SEGMENT_LABEL}",
+            omit_empty_frames=bool(stack.any()),
+        )
+        buffer = io.BytesIO()
+        segmentation.save_as(buffer)
+        path = out_dir / safe_name(f"{volume.patient_id}_seg.dcm")
+        write_bytes_atomic(path, buffer.getvalue())
+        return {position: str(path) for position in masks}
+
+
+register_writer(DicomSegWriter())

@@ -1,0 +1,163 @@
+"""DICOM series in and DICOM SEG out, on series written here with pydicom."""
+
+import json
+import shutil
+
+import highdicom
+import numpy as np
+import pydicom
+import pytest
+
+from mritool.data.containers import display_affine_ras, write_dicom_study
+from mritool.errors import MritoolError
+from mritool.volumes.readers import find_studies, read_study
+from mritool.volumes.writers import writer_for
+from tests.volumes.test_nifti import phantom_stack
+
+SPACING = (5.0, 0.9, 0.8)
+
+
+@pytest.fixture(scope="module")
+def phantom(phantoms):
+    stack, truth = phantom_stack(sorted(p for p in phantoms.iterdir() if p.is_dir())[0])
+    return stack, truth
+
+
+@pytest.mark.parametrize("storage", [
+    {},
+    {"mirrored": True},
+    {"descending": True, "shuffle_names": True},
+    {"tilt_degrees": 12.0},
+    {"subfolders": True, "shuffle_names": True},
+])
+def test_any_storage_reads_back_in_the_display_convention(phantom, tmp_path, storage):
+    stack, _ = phantom
+    written = write_dicom_study(tmp_path / "study", "P1", stack, SPACING, **storage)
+    (study,) = find_studies(tmp_path)
+    volume = read_study(study)
+    assert study.patient_id == "P1" and volume.format == "dicom"
+    np.testing.assert_array_equal(np.stack(volume.images), stack.astype(np.float32))
+    assert volume.spacing == pytest.approx(SPACING)
+    assert [ref.source for ref in volume.refs] == [str(f) for f in written["flair"]]  # inferior first
+    if not storage.get("tilt_degrees"):
+        np.testing.assert_allclose(volume.affine, display_affine_ras(SPACING), atol=1e-6)
+    assert volume.properties["missing_sequences"] == []
+
+
+def test_flair_alone_fills_the_missing_channels_and_says_so(phantom, tmp_path):
+    stack, _ = phantom
+    write_dicom_study(tmp_path, "P1", stack, SPACING, roles=("flair",))
+    volume = read_study(find_studies(tmp_path)[0])
+    images = np.stack(volume.images)
+    for channel in range(3):
+        np.testing.assert_array_equal(images[..., channel], stack[..., 1])
+    assert volume.properties["missing_sequences"] == ["t1", "t1ce"]
+
+
+def test_two_studies_in_one_folder_are_two_patients(phantom, tmp_path):
+    stack, _ = phantom
+    write_dicom_study(tmp_path, "P1", stack, SPACING, shuffle_names=True, seed=1)
+    write_dicom_study(tmp_path, "P2", stack[::-1], SPACING, shuffle_names=True, seed=2)
+    studies = find_studies(tmp_path)
+    assert [s.patient_id for s in studies] == ["P1", "P2"]
+    second = read_study(studies[1])
+    np.testing.assert_array_equal(np.stack(second.images), stack[::-1].astype(np.float32))
+
+
+def test_a_manifest_names_series_the_descriptions_do_not(phantom, tmp_path):
+    stack, _ = phantom
+    odd = {"t1": "sequence 1", "flair": "sequence 2", "t1ce": "sequence 3"}
+    write_dicom_study(tmp_path, "P1", stack, SPACING, descriptions=odd)
+    with pytest.raises(MritoolError, match="no FLAIR series"):
+        read_study(find_studies(tmp_path)[0])
+    (tmp_path / "mritool-series.json").write_text(json.dumps({"t1": "sequence 1", "flair": "2", "t1ce": "sequence 3"}))
+    volume = read_study(find_studies(tmp_path)[0])
+    np.testing.assert_array_equal(np.stack(volume.images), stack.astype(np.float32))
+
+
+def test_hostile_series_are_refused_with_one_line(phantom, tmp_path):
+    stack, _ = phantom
+    cases = {}
+    write_dicom_study(tmp_path / "ct", "CT1", stack, SPACING, roles=("flair",))
+    for path in (tmp_path / "ct").iterdir():
+        ds = pydicom.dcmread(path)
+        ds.Modality = "CT"
+        ds.save_as(path)
+    cases["ct"] = "is CT, not MR"
+    written = write_dicom_study(tmp_path / "truncated", "TR1", stack, SPACING)
+    data = written["flair"][3].read_bytes()
+    written["flair"][3].write_bytes(data[: len(data) - 500])
+    cases["truncated"] = "not a readable DICOM image"
+    written = write_dicom_study(tmp_path / "grid", "GR1", stack, SPACING)
+    for path in written["t1"]:
+        ds = pydicom.dcmread(path)
+        ds.PixelSpacing = [1.2, 1.2]
+        ds.save_as(path)
+    cases["grid"] = "not on the FLAIR's grid"
+    write_dicom_study(tmp_path / "two", "TW1", stack, SPACING, roles=("flair",))
+    write_dicom_study(tmp_path / "two", "TW1", stack, SPACING, roles=("flair",), shuffle_names=True,
+                      study_uid=_study_uid(tmp_path / "two"))
+    cases["two"] = "two flair series"
+    write_dicom_study(tmp_path / "gap", "GA1", stack, SPACING, roles=("flair",))
+    sorted((tmp_path / "gap").iterdir())[5].unlink()
+    cases["gap"] = "not one regular volume"
+    write_dicom_study(tmp_path / "multiframe", "MF1", stack, SPACING, roles=("flair",))
+    for path in (tmp_path / "multiframe").iterdir():
+        ds = pydicom.dcmread(path)
+        ds.NumberOfFrames = 1 + int(path.name.endswith("0002.dcm"))
+        ds.save_as(path)
+    cases["multiframe"] = "multi-frame"
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "x.dcm").write_bytes(b"not dicom at all")
+    cases["junk"] = "not a readable DICOM image"
+    studies = {s.location.name: s for s in find_studies(tmp_path)}
+    assert set(studies) == set(cases)
+    for name, message in cases.items():
+        with pytest.raises(MritoolError, match=message) as caught:
+            read_study(studies[name])
+        assert "\n" not in str(caught.value)
+
+
+def _study_uid(folder):
+    return str(pydicom.dcmread(next(folder.iterdir())).StudyInstanceUID)
+
+
+@pytest.mark.parametrize("storage", [{}, {"mirrored": True, "descending": True, "shuffle_names": True}])
+def test_the_seg_lands_on_the_predicted_voxels_in_world_coordinates(phantom, tmp_path, storage):
+    stack, truth = phantom
+    write_dicom_study(tmp_path / "study", "P1", stack, SPACING, **storage)
+    volume = read_study(find_studies(tmp_path / "study")[0])
+    masks = {k: truth[k].astype(np.uint8) for k in range(len(truth))}
+    written = writer_for("dicom").write(volume, masks, tmp_path)
+    seg = highdicom.seg.segread(written[0])
+    assert seg.SegmentSequence[0].SegmentLabel == "FLAIR abnormality"
+    assert seg.SegmentSequence[0].SegmentedPropertyTypeCodeSequence[0].CodingSchemeDesignator == "SCT"
+    assert seg.NumberOfFrames == int(truth.any(axis=(1, 2)).sum())  # empty frames omitted
+    sources = {ds.SOPInstanceUID: ds for ds in volume.properties["source_images"]}
+    for frame in seg.PerFrameFunctionalGroupsSequence:
+        referenced = frame.DerivationImageSequence[0].SourceImageSequence[0].ReferencedSOPInstanceUID
+        position = frame.PlanePositionSequence[0].ImagePositionPatient
+        np.testing.assert_allclose(position, sources[referenced].ImagePositionPatient)
+    # the SEG, resampled by highdicom onto the source FLAIR's own geometry, gives back the masks
+    back = seg.get_volume(combine_segments=True).match_geometry(volume.properties["geometry"])
+    np.testing.assert_array_equal(back.array > 0, truth)
+
+
+def test_an_empty_prediction_still_gives_a_valid_seg(phantom, tmp_path):
+    stack, _ = phantom
+    write_dicom_study(tmp_path / "study", "P1", stack, SPACING, roles=("flair",))
+    volume = read_study(find_studies(tmp_path / "study")[0])
+    written = writer_for("dicom").write(volume, {0: np.zeros(stack.shape[1:3], np.uint8)}, tmp_path)
+    seg = highdicom.seg.segread(written[0])
+    assert seg.NumberOfFrames == len(stack) and not seg.get_volume(combine_segments=True).array.any()
+
+
+def test_a_folder_mixing_dicom_and_slices_loses_neither(phantom, phantoms, tmp_path):
+    stack, _ = phantom
+    patient = sorted(p for p in phantoms.iterdir() if p.is_dir())[1]
+    shutil.copytree(patient, tmp_path / "mixed")
+    write_dicom_study(tmp_path / "mixed", "D1", stack, SPACING, roles=("flair",))
+    studies = find_studies(tmp_path)
+    assert sorted(s.reader for s in studies) == ["dicom", "slice_folder"]
+    slices = next(s for s in studies if s.reader == "slice_folder")
+    assert len(slices.files) == len(list(patient.iterdir()))
