@@ -21,7 +21,7 @@ from mritool.volumes.writers import writer_for
 
 @dataclass
 class ScreenedCohort:
-    slices: list[dict] = field(default_factory=list)  # patient_id, slice_index, image_path, mask_path
+    slices: list[dict] = field(default_factory=list)  # patient_id, slice_index, image_path, mask_path, study_path
     records: list[dict] = field(default_factory=list)  # the screening record of each of those slices
     problems: list[dict] = field(default_factory=list)  # error rows: files that are not slices, and why
     extras: list = field(default_factory=list)  # what ``after_write`` returned for each volume
@@ -40,12 +40,13 @@ def _write(volume: Volume, prediction, masks_dir: Path, after_write):
     return records, after_write(volume, prediction.masks, records) if after_write else None
 
 
-def _add(cohort: ScreenedCohort, volume: Volume, written) -> None:
+def _add(cohort: ScreenedCohort, study: Study, volume: Volume, written) -> None:
     records, extra = written
     cohort.slices += [{"patient_id": volume.patient_id, "slice_index": ref.index, "image_path": ref.source,
-                       "mask_path": ref.mask_source} for ref in volume.refs]
+                       "mask_path": ref.mask_source, "study_path": str(study.location)} for ref in volume.refs]
     cohort.records += records
-    cohort.problems += [{"patient_id": volume.patient_id, "mask_path": path, "error": f"{path}: {reason}"}
+    cohort.problems += [{"patient_id": volume.patient_id, "mask_path": path, "study_path": str(study.location),
+                         "error": f"{path}: {reason}"}
                         for path, reason in volume.problems]
     cohort.extras.append(extra)
 
@@ -60,7 +61,7 @@ def screen_studies(studies: list[Study], stages: Stages, masks_dir, batch_size: 
     cohort = ScreenedCohort()
     with ThreadPoolExecutor(max_workers=1) as reader, ThreadPoolExecutor(max_workers=1) as writer:
         upcoming = reader.submit(_read, studies[0]) if studies else None
-        pending = None  # (volume, future records) waiting to be written
+        pending = None  # (study, volume, future records) waiting to be written
         for number, study in enumerate(studies):
             with timings.measure("read (waiting)"):
                 volume, error = upcoming.result()
@@ -68,17 +69,18 @@ def screen_studies(studies: list[Study], stages: Stages, masks_dir, batch_size: 
                 upcoming = reader.submit(_read, studies[number + 1])
             if volume is None:
                 # every file of a study that could not be read is accounted for by a row
-                cohort.problems += [{"patient_id": study.patient_id, "image_path": str(path), "error": error}
+                cohort.problems += [{"patient_id": study.patient_id, "image_path": str(path),
+                                     "study_path": str(study.location), "error": error}
                                     for path in study.files]
             else:
                 prediction = screen_volume(volume, stages, batch_size, timings)
                 with timings.measure("write (waiting)"):
                     if pending:
-                        _add(cohort, pending[0], pending[1].result())
-                pending = (volume, writer.submit(_write, volume, prediction, masks_dir, after_write))
+                        _add(cohort, *pending[:2], pending[2].result())
+                pending = (study, volume, writer.submit(_write, volume, prediction, masks_dir, after_write))
             if progress:
                 progress(number + 1, len(studies), len(volume.refs) if volume else 0)
         with timings.measure("write (waiting)"):
             if pending:
-                _add(cohort, pending[0], pending[1].result())
+                _add(cohort, *pending[:2], pending[2].result())
     return cohort

@@ -38,7 +38,7 @@ def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | Non
         stages = stages or load_stages(models_dir, runtime, precision)
         cohort = screen_studies(studies, stages, out_dir / "masks", batch_size, progress, timings,
                                 partial(volume_figures, out_dir=out_dir / "figures", which=qa))
-        table = pd.DataFrame(cohort.slices, columns=["patient_id", "slice_index", "image_path", "mask_path"])
+        table = pd.DataFrame(cohort.slices, columns=["patient_id", "slice_index", "image_path", "mask_path", "study_path"])
         merged = merge_slices(table, cohort.records)
         if cohort.problems:
             merged = with_problem_rows(merged, pd.DataFrame(cohort.problems).assign(status="error"))

@@ -11,10 +11,12 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from mritool.volumes.image import as_model_input, binary_mask, decode, resize_mask
 from mritool.errors import MritoolError
 from mritool.io import safe_name, write_bytes_atomic
 from mritool.volumes import Volume
+from mritool.volumes.image import as_model_input, resize_mask
+from mritool.volumes.readers import find_studies, read_study
+from mritool.volumes.writers import writer_for
 
 PANEL = 256
 TITLE_HEIGHT = 28
@@ -29,12 +31,6 @@ def display_image(pixels: np.ndarray, size: int = PANEL) -> np.ndarray:
     image = as_model_input(pixels, size, "a slice")
     top = np.percentile(image, 99.5) or 1.0
     return cv2.cvtColor(np.clip(image / top * 255, 0, 255).astype(np.uint8), cv2.COLOR_RGB2BGR)
-
-
-def load_binary(path, size: int = PANEL) -> np.ndarray | None:
-    if not isinstance(path, str) or not path:
-        return None
-    return resize_mask(binary_mask(decode(Path(path)), path), (size, size))
 
 
 def panel_mask(mask: np.ndarray | None, size: int = PANEL) -> np.ndarray | None:
@@ -142,19 +138,34 @@ def figure_table(rows: list[tuple]) -> pd.DataFrame:
 
 
 def export_figures(slices: pd.DataFrame, out_dir, which: str = "positives") -> pd.DataFrame:
-    """Figures for the ``ok`` rows of a slices table, images read from their files (``mritool qa``)."""
+    """Figures for the ``ok`` rows of a slices table (``mritool qa``), each study read again through its
+    reader and its predicted masks through their writer, so every format draws as ``screen`` drew it."""
     _check(which)
-    out_dir = Path(out_dir)
     written = []
     if which == "none":
         return figure_table(written)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for patient, group in slices[slices["status"] == "ok"].groupby("patient_id", sort=False):
-        written += patient_figures(patient, ((row.slice_index, display_image(decode(Path(row.image_path))),
-                                              load_binary(row.mask_path), load_binary(row.predicted_mask_path),
-                                              wants_figure(row.predicted_tumor, row.true_tumor, which))
-                                             for row in group.itertuples()), out_dir)
+    screened = slices[slices["slice_index"].notna() & slices["study_path"].notna()]
+    for patient, rows in screened.groupby("patient_id", sort=False):
+        if not (rows["status"] == "ok").any():
+            continue
+        volume = _read_again(rows)
+        ok = [position for position, status in enumerate(rows["status"]) if status == "ok"]
+        files = {position: rows["predicted_mask_path"].iloc[position] for position in ok
+                 if isinstance(rows["predicted_mask_path"].iloc[position], str)}
+        masks = writer_for(volume.format).read(volume, files)
+        records = rows[["status", "predicted_tumor", "true_tumor"]].to_dict("records")
+        written += volume_figures(volume, masks, records, out_dir, which)
     return figure_table(written)
+
+
+def _read_again(rows: pd.DataFrame) -> Volume:
+    """The study ``rows`` (one patient's slices, in order) came from; it must still hold those slices."""
+    study_path, first = rows["study_path"].iloc[0], Path(rows["image_path"].iloc[0])
+    study = next((s for s in find_studies(study_path) if first in s.files), None)
+    volume = read_study(study) if study is not None else None
+    if volume is None or [ref.source for ref in volume.refs] != rows["image_path"].tolist():
+        raise MritoolError(f"{study_path}: the study no longer holds the slices it was screened with")
+    return volume
 
 
 def volume_figures(volume: Volume, masks: dict[int, np.ndarray], records: list[dict], out_dir, which: str) -> list[tuple]:
@@ -166,6 +177,6 @@ def volume_figures(volume: Volume, masks: dict[int, np.ndarray], records: list[d
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     tiles = ((ref.index, display_image(volume.images[position]), panel_mask(volume.masks[position]),
-              panel_mask(masks[position]), wants_figure(record["predicted_tumor"], record.get("true_tumor"), which))
+              panel_mask(masks.get(position)), wants_figure(record["predicted_tumor"], record.get("true_tumor"), which))
              for position, (ref, record) in enumerate(zip(volume.refs, records)) if record["status"] == "ok")
     return patient_figures(volume.patient_id, tiles, out_dir)

@@ -6,7 +6,7 @@ import pandas as pd
 from mritool.metrics.dice import dice_from_counts
 
 SLICE_COLUMNS = [
-    "patient_id", "slice_index", "image_path", "mask_path", "tumor_probability", "screening_score", "screened_positive",
+    "patient_id", "slice_index", "image_path", "mask_path", "study_path", "tumor_probability", "screening_score", "screened_positive",
     "predicted_tumor", "predicted_area_px", "predicted_mask_path", "voxel_mm3", "true_tumor", "true_area_px",
     "overlap_px", "dice", "status", "error",
 ]
@@ -17,7 +17,7 @@ def merge_slices(slices: pd.DataFrame, records: list[dict]) -> pd.DataFrame:
     if len(records) != len(slices):
         raise ValueError(f"{len(records)} records for {len(slices)} slices")
     results = pd.DataFrame.from_records(records, index=slices.index)
-    merged = slices[["patient_id", "slice_index", "image_path", "mask_path"]].join(results)
+    merged = slices.reindex(columns=["patient_id", "slice_index", "image_path", "mask_path", "study_path"]).join(results)
     for column in SLICE_COLUMNS:
         if column not in merged:
             merged[column] = np.nan

@@ -2,13 +2,14 @@
 
 import shutil
 
+import cv2
 import highdicom
 import nibabel
 import numpy as np
 import pydicom
 import pytest
 
-from mritool.recipes.screen import screen
+from mritool.recipes.screen import reexport_figures, screen
 from mritool.data.containers import write_dicom_study, write_nifti_study
 from tests.volumes.test_nifti import SPACING, phantom_stack
 
@@ -85,3 +86,11 @@ def test_the_dicom_study_gets_a_seg_on_its_flair_and_screens_like_its_slices(mix
     patient = result.patients.set_index("patient_id").loc["D1"]
     assert patient["predicted_volume_mm3"] == pytest.approx(patient["predicted_volume_px"] * np.prod(SPACING))
     assert (result.out_dir / "figures" / "D1_contact_sheet.png").is_file()
+
+
+def test_qa_draws_every_format_as_screen_drew_it(mixed, tmp_path):
+    _, _, result, _ = mixed
+    reexport_figures(result.out_dir / "slices.csv", tmp_path, "all")
+    for patient in patients_of(result).values():
+        name = f"{patient}_contact_sheet.png"
+        assert (cv2.imread(str(tmp_path / "figures" / name)) == cv2.imread(str(result.out_dir / "figures" / name))).all()

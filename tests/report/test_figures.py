@@ -1,6 +1,9 @@
 import cv2
 import numpy as np
 import pandas as pd
+import pytest
+
+from mritool.errors import MritoolError
 
 from mritool.report.figures import PANEL, PREDICTION_BGR, TRUTH_BGR, contact_sheet, export_figures, overlay, slice_figure, wants_figure
 
@@ -28,11 +31,15 @@ def test_export_figures_from_a_table_read_back_from_csv(tmp_path):
     image[8:24, 8:24] = 180
     mask = np.zeros((32, 32), np.uint8)
     mask[10:20, 10:20] = 255
-    for name, picture in (("img.png", image), ("truth.png", mask), ("pred.png", mask)):
-        cv2.imwrite(str(tmp_path / name), picture)
+    study = tmp_path / "P"
+    study.mkdir()
+    for name, picture in (("P_1.png", image), ("P_1_mask.png", mask), ("P_2.png", image), ("P_2_mask.png", mask)):
+        cv2.imwrite(str(study / name), picture)
+    cv2.imwrite(str(tmp_path / "pred.png"), mask)
     rows = pd.DataFrame({"patient_id": ["P", "P"], "slice_index": [1, 2], "status": ["ok", "ok"],
-                         "image_path": [str(tmp_path / "img.png")] * 2, "mask_path": [str(tmp_path / "truth.png")] * 2,
-                         "predicted_mask_path": [str(tmp_path / "pred.png")] * 2,
+                         "image_path": [str(study / "P_1.png"), str(study / "P_2.png")],
+                         "mask_path": [str(study / "P_1_mask.png"), str(study / "P_2_mask.png")],
+                         "study_path": [str(study)] * 2, "predicted_mask_path": [str(tmp_path / "pred.png")] * 2,
                          "predicted_tumor": [True, False], "true_tumor": [True, False]})
     rows.to_csv(tmp_path / "slices.csv", index=False)
     table = pd.read_csv(tmp_path / "slices.csv")  # booleans come back as they do for `mritool qa`
@@ -43,3 +50,14 @@ def test_export_figures_from_a_table_read_back_from_csv(tmp_path):
     assert written.shape == (PANEL + 28, 5 * PANEL + 16, 3)
     predicted_panel = written[28:, 4 * (PANEL + 4):]
     assert (predicted_panel == PREDICTION_BGR).all(axis=2).any()  # the red outline is drawn
+
+
+def test_export_figures_refuses_a_study_that_changed(tmp_path):
+    study = tmp_path / "P"
+    study.mkdir()
+    cv2.imwrite(str(study / "P_1.png"), np.zeros((8, 8, 3), np.uint8))
+    rows = pd.DataFrame({"patient_id": ["P"], "slice_index": [1], "status": ["ok"], "study_path": [str(study)],
+                         "image_path": [str(study / "P_9.png")], "predicted_mask_path": [None],
+                         "predicted_tumor": [False], "true_tumor": [None]})
+    with pytest.raises(MritoolError, match="no longer holds the slices"):
+        export_figures(rows, tmp_path / "figures", "all")

@@ -33,7 +33,7 @@ def display_orientation(affine: np.ndarray):
     return orientations.ornt_transform(orientations.io_orientation(affine), orientations.axcodes2ornt(DISPLAY_AXES))
 
 
-def _load(path: Path):
+def load_nifti(path: Path):
     import nibabel
 
     try:
@@ -46,7 +46,7 @@ def _load(path: Path):
     return image
 
 
-def _pixels(image, path: Path, transform) -> np.ndarray:
+def nifti_pixels(image, path: Path, transform) -> np.ndarray:
     from nibabel import orientations
 
     try:
@@ -77,25 +77,25 @@ class NiftiReader(VolumeReader):
             roles[role] = path
         if "flair" not in roles:
             raise MritoolError(f"{study.location}: study {study.patient_id} has no FLAIR ({study.patient_id}_flair.nii.gz)")
-        flair = _load(roles["flair"])
+        flair = load_nifti(roles["flair"])
         transform = display_orientation(flair.affine)
         channels, missing = [], []
         for role in CHANNELS:
             if role not in roles:
                 missing.append(role)
                 role = "flair"
-            image = flair if role == "flair" else _load(roles[role])
+            image = flair if role == "flair" else load_nifti(roles[role])
             if image.shape[:3] != flair.shape[:3] or not np.allclose(image.affine, flair.affine, atol=1e-3):
                 raise MritoolError(f"{roles[role]}: its grid differs from the FLAIR's (shape {image.shape[:3]} vs "
                                    f"{flair.shape[:3]}); resample it onto the FLAIR grid first")
-            channels.append(np.clip(_pixels(image, roles[role], transform), 0, None))  # z-scoring counts non-zero voxels
+            channels.append(np.clip(nifti_pixels(image, roles[role], transform), 0, None))  # z-scoring counts non-zero voxels
         stack = np.stack(channels, axis=-1)
         truth = None
         if "seg" in roles:
-            seg = _load(roles["seg"])
+            seg = load_nifti(roles["seg"])
             if seg.shape[:3] != flair.shape[:3]:
                 raise MritoolError(f"{roles['seg']}: its grid differs from the FLAIR's")
-            truth = _pixels(seg, roles["seg"], transform) > 0
+            truth = nifti_pixels(seg, roles["seg"], transform) > 0
         from nibabel import orientations
 
         display_affine = flair.affine @ orientations.inv_ornt_aff(transform, flair.shape[:3])

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from mritool import __version__
+from mritool.errors import MritoolError
 from mritool.io import safe_name, write_bytes_atomic
 from mritool.volumes.volume import Volume
 from mritool.volumes.writers.base import MaskWriter, register_writer
@@ -69,6 +70,19 @@ class DicomSegWriter(MaskWriter):
         path = out_dir / safe_name(f"{volume.patient_id}_seg.dcm")
         write_bytes_atomic(path, buffer.getvalue())
         return {position: str(path) for position in masks}
+
+    def read(self, volume: Volume, files: dict[int, str]) -> dict[int, np.ndarray]:
+        import highdicom
+
+        stacks = {}
+        for path in set(files.values()):
+            try:
+                seg = highdicom.seg.segread(path)
+                stack = seg.get_volume(combine_segments=True).match_geometry(volume.properties["geometry"]).array
+            except Exception as exc:  # highdicom and pydicom raise many types for files that are not such a SEG
+                raise MritoolError(f"{path}: not a SEG of this study ({type(exc).__name__}: {exc})") from None
+            stacks[path] = stack > 0
+        return {position: stacks[path][position] for position, path in files.items()}
 
 
 register_writer(DicomSegWriter())

@@ -36,5 +36,16 @@ class NiftiMaskWriter(MaskWriter):
         write_bytes_atomic(path, gzip.compress(image.to_bytes(), mtime=0))
         return {position: str(path) for position in masks}
 
+    def read(self, volume: Volume, files: dict[int, str]) -> dict[int, np.ndarray]:
+        from mritool.volumes.readers.nifti import display_orientation, load_nifti, nifti_pixels
+
+        stacks = {}
+        for path in set(files.values()):
+            image = load_nifti(Path(path))
+            if image.shape[:3] != tuple(volume.properties["shape"]):
+                raise MritoolError(f"{path}: mask shape {image.shape[:3]} does not match the study {volume.properties['shape']}")
+            stacks[path] = nifti_pixels(image, Path(path), display_orientation(image.affine)) > 0
+        return {position: stacks[path][position] for position, path in files.items()}
+
 
 register_writer(NiftiMaskWriter())

@@ -7,6 +7,7 @@ import numpy as np
 
 from mritool.errors import MritoolError
 from mritool.io import safe_name, write_bytes_atomic
+from mritool.volumes.image import binary_mask, decode
 from mritool.volumes.volume import Volume
 from mritool.volumes.writers.base import MaskWriter, register_writer
 
@@ -25,6 +26,9 @@ class PngMaskWriter(MaskWriter):
             write_bytes_atomic(path, data.tobytes())
             written[position] = str(path)
         return written
+
+    def read(self, volume: Volume, files: dict[int, str]) -> dict[int, np.ndarray]:
+        return {position: binary_mask(decode(Path(path)), path) for position, path in files.items()}
 
 
 register_writer(PngMaskWriter())
