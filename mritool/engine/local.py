@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mritool.engine.records import slice_records
+from mritool.engine.records import slice_records, volume_record
 from mritool.engine.screen_volume import screen_volume
 from mritool.engine.stages import Stages
 from mritool.engine.timings import StageTimings
@@ -24,6 +24,7 @@ class ScreenedCohort:
     slices: list[dict] = field(default_factory=list)  # patient_id, slice_index, image_path, mask_path, study_path
     records: list[dict] = field(default_factory=list)  # the screening record of each of those slices
     problems: list[dict] = field(default_factory=list)  # error rows: files that are not slices, and why
+    volumes: list[dict] = field(default_factory=list)  # per-patient measures of the whole volume
     extras: list = field(default_factory=list)  # what ``after_write`` returned for each volume
 
 
@@ -37,14 +38,16 @@ def _read(study: Study):
 def _write(volume: Volume, prediction, masks_dir: Path, after_write):
     written = writer_for(volume.format).write(volume, prediction.masks, masks_dir)
     records = slice_records(volume, prediction, written)
-    return records, after_write(volume, prediction.masks, records) if after_write else None
+    extra = after_write(volume, prediction.masks, records) if after_write else None
+    return records, volume_record(volume, prediction), extra
 
 
 def _add(cohort: ScreenedCohort, study: Study, volume: Volume, written) -> None:
-    records, extra = written
+    records, measures, extra = written
     cohort.slices += [{"patient_id": volume.patient_id, "slice_index": ref.index, "image_path": ref.source,
                        "mask_path": ref.mask_source, "study_path": str(study.location)} for ref in volume.refs]
     cohort.records += records
+    cohort.volumes.append(measures)
     cohort.problems += [{"patient_id": volume.patient_id, "mask_path": path, "study_path": str(study.location),
                          "error": f"{path}: {reason}"}
                         for path, reason in volume.problems]

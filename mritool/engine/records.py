@@ -3,6 +3,7 @@
 import numpy as np
 
 from mritool.engine.screen_volume import VolumePrediction
+from mritool.metrics.hausdorff import hausdorff95
 from mritool.volumes import Volume
 from mritool.volumes.image import resize_mask
 
@@ -40,3 +41,15 @@ def slice_records(volume: Volume, prediction: VolumePrediction, mask_files: dict
             })
         records.append(record)
     return records
+
+
+def volume_record(volume: Volume, prediction: VolumePrediction) -> dict:
+    """Per-patient measures that need the whole mask stack: HD95 in mm, where the study has a geometry and
+    every readable slice a truth mask (NaN otherwise; see ``metrics.hausdorff`` for empty masks)."""
+    readable = volume.readable()
+    hd95 = float("nan")
+    if volume.spacing and readable and all(volume.masks[p] is not None for p in readable):
+        truth = np.stack([volume.masks[p] > 0 for p in readable])
+        predicted = np.stack([prediction.masks[p] > 0 for p in readable])
+        hd95 = hausdorff95(truth, predicted, volume.spacing)
+    return {"patient_id": volume.patient_id, "hd95_mm": hd95}

@@ -42,7 +42,7 @@ def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | Non
         merged = merge_slices(table, cohort.records)
         if cohort.problems:
             merged = with_problem_rows(merged, pd.DataFrame(cohort.problems).assign(status="error"))
-        patients = aggregate_patients(merged, voxel_mm3)
+        patients = aggregate_patients(merged, voxel_mm3, cohort.volumes)
         write_csv_atomic(out_dir / "slices.csv", merged)
         write_csv_atomic(out_dir / "patients.csv", patients)
         figures = figure_table([row for rows in cohort.extras for row in rows])

@@ -38,9 +38,10 @@ def with_problem_rows(merged: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFr
     return table
 
 
-def aggregate_patients(slices: pd.DataFrame, voxel_mm3: float | None = None) -> pd.DataFrame:
+def aggregate_patients(slices: pd.DataFrame, voxel_mm3: float | None = None, volumes: list[dict] = ()) -> pd.DataFrame:
     """A row per patient. Volume Dice stacks all slices (the measure published results use). Volumes in mm^3
-    come from the voxel size the study's header gave (``voxel_mm3`` column), else from ``voxel_mm3``."""
+    come from the voxel size the study's header gave (``voxel_mm3`` column), else from ``voxel_mm3``.
+    ``volumes`` adds the per-patient measures the engine took on whole volumes (HD95)."""
     rows = []
     for patient, group in slices.groupby("patient_id", sort=False):
         ok = group[group["status"] == "ok"]
@@ -61,7 +62,8 @@ def aggregate_patients(slices: pd.DataFrame, voxel_mm3: float | None = None) -> 
             "dice": float(dice_from_counts(ok["overlap_px"].sum(), ok["true_area_px"].sum(), volume_px)) if labelled else np.nan,
         }
         rows.append(row)
-    return pd.DataFrame(rows)
+    measures = pd.DataFrame(list(volumes), columns=["patient_id", "hd95_mm"])
+    return pd.DataFrame(rows).merge(measures, on="patient_id", how="left")
 
 
 def _voxel_mm3(rows: pd.DataFrame, fallback: float | None) -> float:

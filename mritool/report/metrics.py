@@ -38,4 +38,14 @@ def truth_metrics(ok: pd.DataFrame, patients: pd.DataFrame) -> dict:
         "tumor patients flagged": f"{int((tumor_patients['patient_call'] == 'tumor').sum())} of {len(tumor_patients)}",
         "per-patient Dice mean": float(np.nanmean(patients["dice"])) if len(patients) else float("nan"),
         "per-patient Dice median": float(np.nanmedian(patients["dice"])) if len(patients) else float("nan"),
+        **_hd95(tumor_patients),
     }
+
+
+def _hd95(patients: pd.DataFrame) -> dict:
+    """HD95 of the tumor patients whose studies have a geometry; nothing where none has."""
+    known = patients["hd95_mm"].dropna() if "hd95_mm" in patients else ()
+    if not len(known):
+        return {}
+    # undefined where one mask is empty (a missed lesion) or the study has no geometry: the count says how many
+    return {"per-patient HD95 median (mm)": float(np.median(known)), "patients with HD95": f"{len(known)} of {len(patients)}"}

@@ -38,6 +38,9 @@ class NumpyStackWriter(MaskWriter):
         np.save(path, np.stack([masks[p] for p in sorted(masks)]))
         return {p: f"{path}#{p}" for p in masks}
 
+    def read(self, volume, files):
+        return {p: np.load(file.split("#")[0])[p] for p, file in files.items()}
+
 
 @pytest.fixture
 def toy_plugins(monkeypatch):

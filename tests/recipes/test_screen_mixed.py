@@ -94,3 +94,12 @@ def test_qa_draws_every_format_as_screen_drew_it(mixed, tmp_path):
     for patient in patients_of(result).values():
         name = f"{patient}_contact_sheet.png"
         assert (cv2.imread(str(tmp_path / "figures" / name)) == cv2.imread(str(result.out_dir / "figures" / name))).all()
+
+
+def test_hd95_is_reported_in_mm_where_the_study_has_a_geometry(mixed):
+    _, _, result, _ = mixed
+    patients = result.patients.set_index("patient_id")
+    folder = patients_of(result)["folder"]
+    assert np.isnan(patients.loc[folder, "hd95_mm"])  # slices without a geometry
+    for patient in ("N1", "D1"):  # labelled NIfTI: a number in mm; unlabelled DICOM: none
+        assert np.isnan(patients.loc[patient, "hd95_mm"]) == (patient == "D1")
