@@ -86,3 +86,20 @@ def test_bad_studies_are_one_line_errors(tmp_path, make, message):
     with pytest.raises(MritoolError, match=message) as error:
         read_study(find_studies(tmp_path)[0])
     assert "\n" not in str(error.value)
+
+
+def test_a_manifest_names_files_the_brats_names_do_not(phantom, tmp_path):
+    stack, truth = phantom
+    write_nifti_study(tmp_path / "Q7", "P1", stack, truth, SPACING)
+    for role, name in (("t1", "scan_a"), ("flair", "scan_b"), ("t1ce", "scan_c"), ("seg", "lesion")):
+        (tmp_path / "Q7" / f"P1_{role}.nii.gz").rename(tmp_path / "Q7" / f"{name}.nii.gz")
+    (tmp_path / "Q7" / "mritool-series.json").write_text(
+        '{"t1": "scan_a.nii.gz", "flair": "scan_b.nii.gz", "t1ce": "scan_c.nii.gz", "seg": "lesion.nii.gz"}')
+    (study,) = find_studies(tmp_path)
+    volume = read_study(study)
+    assert study.patient_id == "Q7"
+    np.testing.assert_array_equal(np.stack(volume.images), stack.astype(np.float32))
+    np.testing.assert_array_equal(np.stack(volume.masks), truth)
+    (tmp_path / "Q7" / "mritool-series.json").write_text('{"flare": "scan_b.nii.gz"}')
+    with pytest.raises(MritoolError, match="unknown role 'flare'"):
+        read_study(find_studies(tmp_path)[0])

@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mritool.errors import MritoolError
+from mritool.io import read_json
 from mritool.volumes.volume import Volume
+
+MANIFEST = "mritool-series.json"  # a study folder's own say on which file or series plays which role
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,18 @@ def _merge_keyed(studies: list[Study]) -> list[Study]:
             study = Study(first.patient_id, first.reader, location, first.files + study.files, study.key)
         merged[slot] = study
     return list(merged.values())
+
+
+def read_manifest(folder: Path, roles) -> dict[str, str] | None:
+    """The study folder's manifest (role -> a name the reader resolves), or None where it has none."""
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        return None
+    manifest = read_json(path, "series manifest")
+    unknown = set(manifest) - set(roles)
+    if unknown:
+        raise MritoolError(f"{path}: unknown role {sorted(unknown)[0]!r} (roles: {', '.join(roles)})")
+    return {role: str(name) for role, name in manifest.items()}
 
 
 def read_study(study: Study) -> Volume:

@@ -24,11 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from mritool.errors import MritoolError
-from mritool.io import read_json
-from mritool.volumes.readers.base import Study, VolumeReader, register_reader
+from mritool.volumes.readers.base import MANIFEST, Study, VolumeReader, read_manifest, register_reader
 from mritool.volumes.volume import SliceRef, Volume
 
-MANIFEST = "mritool-series.json"
 ROLES = ("t1", "flair", "t1ce")  # the models' channel order: pre-contrast, FLAIR, post-contrast
 DISPLAY = "HPL"  # highdicom's names for slice -> superior, row -> posterior, column -> left
 CONTRAST = re.compile(r"(\+\s*C\b|\bPOST|\bGAD|\bGD\b|\bCE\b|CONTRAST|\bT1C)", re.IGNORECASE)
@@ -131,8 +129,7 @@ class DicomReader(VolumeReader):
 
 def _assign_roles(study: Study, series: dict[str, list]) -> dict[str, list]:
     """Role -> the datasets of its series, from the manifest if there is one, else from the descriptions."""
-    manifest_path = study.location / MANIFEST
-    manifest = read_json(manifest_path, "series manifest") if manifest_path.is_file() else None
+    manifest = read_manifest(study.location, ROLES)
     roles: dict[str, list] = {}
     for uid, datasets in series.items():
         first = datasets[0]
@@ -144,8 +141,6 @@ def _assign_roles(study: Study, series: dict[str, list]) -> dict[str, list]:
             role = role_of(description)
         if role is None:
             continue
-        if role not in ROLES:
-            raise MritoolError(f"{manifest_path}: unknown role {role!r} (roles: {', '.join(ROLES)})")
         if first.get("Modality") != "MR":
             raise MritoolError(f"{study.location}: series {description!r} is {first.get('Modality')}, not MR")
         if role in roles:

@@ -2,7 +2,9 @@
 
 A study is one patient's co-registered sequences named as BraTS names them: ``<id>_t1``, ``<id>_flair``,
 ``<id>_t1ce`` (``_t2`` is ignored), with an optional truth mask ``<id>_seg``. A lone NIfTI with another
-name is read as a FLAIR. The channels are those the models were trained on (pre-contrast T1, FLAIR,
+name is read as a FLAIR. Where files are named otherwise, a ``mritool-series.json`` in the folder names
+them (``{"flair": "scan_3.nii.gz", "t1": "scan_1.nii.gz", "seg": "lesion.nii.gz"}``) and the folder is
+one study, its patient id the folder's name. The channels are those the models were trained on (pre-contrast T1, FLAIR,
 post-contrast T1); a missing sequence is replaced by the FLAIR, as the training data did, and the
 volume's properties say so. Every sequence must share the FLAIR's grid (shape and affine); a study
 whose grids differ is refused rather than silently mixed.
@@ -18,11 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from mritool.errors import MritoolError
-from mritool.volumes.readers.base import Study, VolumeReader, register_reader
+from mritool.volumes.readers.base import MANIFEST, Study, VolumeReader, read_manifest, register_reader
 from mritool.volumes.volume import SliceRef, Volume
 
 NIFTI = re.compile(r"^(?P<id>.+?)(?:_(?P<role>t1|t1ce|flair|t2|seg))?\.nii(?:\.gz)?$", re.IGNORECASE)
 CHANNELS = ("t1", "flair", "t1ce")  # the models' channel order: pre-contrast, FLAIR, post-contrast
+ROLES = (*CHANNELS, "seg")
+NIFTI_FILE = re.compile(r"\.nii(\.gz)?$", re.IGNORECASE)
 DISPLAY_AXES = ("S", "P", "L")  # array axes after reorientation: slice, row, column
 
 
@@ -61,6 +65,9 @@ class NiftiReader(VolumeReader):
     description = "NIfTI studies (<id>_t1, <id>_flair, <id>_t1ce [.nii|.nii.gz])"
 
     def find(self, folder: Path, names: list[str]) -> list[Study]:
+        nifti = [folder / name for name in names if NIFTI_FILE.search(name)]
+        if MANIFEST in names and nifti:  # read() reads the manifest, so a bad one is this study's error row
+            return [Study(folder.name, self.name, folder, (folder / MANIFEST, *nifti))]
         studies: dict[str, list[Path]] = {}
         for name in names:
             match = NIFTI.match(name)
@@ -69,8 +76,9 @@ class NiftiReader(VolumeReader):
         return [Study(patient, self.name, folder, tuple(files)) for patient, files in sorted(studies.items())]
 
     def read(self, study: Study) -> Volume:
-        roles = {}
-        for path in study.files:
+        manifest = read_manifest(study.location, ROLES) if study.files[0].name == MANIFEST else None
+        roles = {role: study.location / name for role, name in manifest.items()} if manifest else {}
+        for path in () if manifest else study.files:
             role = (NIFTI.match(path.name)["role"] or "flair").lower()
             if role in roles:
                 raise MritoolError(f"{path}: a second {role} file for {study.patient_id} ({roles[role].name})")
