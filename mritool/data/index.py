@@ -32,7 +32,7 @@ def _institution(patient_id: str) -> str:
 
 def volume_problems(volume: Volume) -> list[tuple[str, str]]:
     """The study's files that are not slices, then its slices whose pixels could not be read."""
-    return volume.problems + [(ref.source, ref.error) for ref in volume.refs if ref.error]
+    return [(p.path, p.reason) for p in volume.problems] + [(ref.source, ref.error) for ref in volume.refs if ref.error]
 
 
 def _rows(volume: Volume, number: int) -> list[dict]:

@@ -48,9 +48,9 @@ def _add(cohort: ScreenedCohort, study: Study, volume: Volume, written) -> None:
                        "mask_path": ref.mask_source, "study_path": str(study.location)} for ref in volume.refs]
     cohort.records += records
     cohort.volumes.append(measures)
-    cohort.problems += [{"patient_id": volume.patient_id, "mask_path": path, "study_path": str(study.location),
-                         "error": f"{path}: {reason}"}
-                        for path, reason in volume.problems]
+    cohort.problems += [{"patient_id": volume.patient_id, "mask_path" if problem.is_mask else "image_path": problem.path,
+                         "study_path": str(study.location), "error": f"{problem.path}: {problem.reason}"}
+                        for problem in volume.problems]
     cohort.extras.append(extra)
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import tifffile
 
 from mritool.errors import MritoolError
+from mritool.volumes.limits import check_slice_size, declared_size
 
 IMAGE_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg")
 
@@ -28,6 +29,7 @@ def decode(path: Path) -> np.ndarray:
         raise MritoolError(f"{path}: no such file")
     if path.stat().st_size == 0:
         raise MritoolError(f"{path}: empty file")
+    _check_header(path)
     buffer = np.fromfile(path, dtype=np.uint8)
     pixels = _opencv_decode(buffer)
     if path.suffix.lower() in (".tif", ".tiff") and (pixels is None or pixels.ndim == 3 and pixels.shape[2] != 3):
@@ -40,6 +42,25 @@ def decode(path: Path) -> np.ndarray:
     if pixels is None:
         raise MritoolError(f"{path}: not a readable image")
     return pixels
+
+
+def _check_header(path: Path) -> None:
+    """The size (and for a TIFF the page count) the file declares, checked before any decoding."""
+    if path.suffix.lower() in (".tif", ".tiff"):
+        try:
+            with tifffile.TiffFile(path) as tiff:
+                pages, shape = len(tiff.pages), tiff.pages[0].shape
+        except Exception:  # a damaged TIFF is reported by the decoders below
+            return
+        if pages > 1:
+            raise MritoolError(f"{path}: a multi-page TIFF ({pages} pages); one slice per file is expected")
+        if len(shape) >= 2:
+            check_slice_size(shape[0], shape[1], path)
+        return
+    with open(path, "rb") as stream:
+        size = declared_size(path, stream.read(32))
+    if size is not None:
+        check_slice_size(*size, path)
 
 
 def _resize(pixels: np.ndarray, size: int, interpolation: int) -> np.ndarray:

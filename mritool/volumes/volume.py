@@ -1,6 +1,7 @@
 """One patient's stack of slices, as every later layer sees it, whatever the file format."""
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -16,6 +17,14 @@ class SliceRef:
     error: str | None = None
 
 
+class Problem(NamedTuple):
+    """A file of a study that is not one of its slices, and why."""
+
+    path: str
+    reason: str
+    is_mask: bool = False
+
+
 @dataclass
 class Volume:
     """Slices in order, each (H, W, C) in its source intensity scale, None where unreadable.
@@ -23,7 +32,7 @@ class Volume:
     A list rather than one (S, H, W, C) array because a folder of 2D slices may mix sizes; readers of
     3D formats give slices of one shape. ``masks`` holds each slice's binary truth (None where it has
     none). ``spacing`` (slice, row, column, in mm) and ``affine`` are None where the format has no
-    geometry. ``problems`` lists the study's files that are not slices, as (path, reason).
+    geometry. ``problems`` lists the study's files that are not slices, and why.
     ``properties`` is what the reader wants its writer to get back (nnU-Net's properties dict).
     """
 
@@ -34,7 +43,7 @@ class Volume:
     masks: list[np.ndarray | None]
     spacing: tuple[float, float, float] | None = None
     affine: np.ndarray | None = None
-    problems: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     properties: dict = field(default_factory=dict)
 
     def __post_init__(self):

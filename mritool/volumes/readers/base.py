@@ -8,6 +8,7 @@ format is adding one module to this package that subclasses ``VolumeReader`` and
 ``register_reader``: the package imports every module in it.
 """
 
+import dataclasses
 import os
 import re
 from abc import ABC, abstractmethod
@@ -72,20 +73,49 @@ def find_studies(root) -> list[Study]:
         raise MritoolError(f"{root}: not a folder")
     readers = registered_readers()
     studies = []
-    walked = sorted(os.walk(root, followlinks=True), key=lambda entry: natural_key(entry[0]))  # archives link folders in
-    for folder, _, names in walked:
+    for folder, names in sorted(_walk(root), key=lambda entry: natural_key(entry[0])):
         names = sorted(names)
         for reader in readers:
             found = reader.find(Path(folder), names)
             studies += found
             claimed = {path.name for study in found for path in study.files}
             names = [name for name in names if name not in claimed]
-    studies = _merge_keyed(studies)
-    studies.sort(key=lambda study: study.patient_id)
+    studies = sorted(_unambiguous(_merge_keyed(studies), root), key=lambda study: study.patient_id)
     if not studies:
         kinds = "; ".join(reader.description for reader in readers)
         raise MritoolError(f"{root}: no studies found ({kinds})")
     return studies
+
+
+def _walk(root: Path):
+    """(folder, file names) under ``root``, following links (archives link folders in) but entering each
+    real folder once, so a link loop neither repeats files nor invents patients."""
+    seen = set()
+    for folder, subfolders, names in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            subfolders[:] = []
+            continue
+        seen.add(real)
+        yield folder, names
+
+
+def _unambiguous(studies: list[Study], root: Path) -> list[Study]:
+    """Studies that share a patient id (``A/FLAIR`` and ``B/FLAIR``) get their path under ``root`` as id."""
+    counts: dict[str, int] = {}
+    for study in studies:
+        counts[study.patient_id] = counts.get(study.patient_id, 0) + 1
+    named, used = [], set()
+    for study in studies:
+        patient = study.patient_id
+        if counts[patient] > 1:
+            relative = study.location.relative_to(root) if study.location != root else Path(root.name)
+            patient = relative.as_posix()
+            if patient in used:  # two studies in one folder (two DICOM studies of one PatientID)
+                patient = f"{patient}#{sum(1 for u in used if u.startswith(patient))}"
+        used.add(patient)
+        named.append(dataclasses.replace(study, patient_id=patient))
+    return named
 
 
 def _merge_keyed(studies: list[Study]) -> list[Study]:

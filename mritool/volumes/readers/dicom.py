@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from mritool.errors import MritoolError
+from mritool.volumes.limits import check_slice_count, check_slice_size
 from mritool.volumes.readers.base import MANIFEST, Study, VolumeReader, read_manifest, register_reader
 from mritool.volumes.volume import SliceRef, Volume
 
@@ -94,6 +95,7 @@ class DicomReader(VolumeReader):
             if int(dataset.get("NumberOfFrames", 1) or 1) > 1:
                 raise MritoolError(f"{path}: multi-frame (enhanced) instances are not supported; "
                                    "export the series as single-frame instances")
+            check_slice_size(int(dataset.get("Rows", 0)), int(dataset.get("Columns", 0)), path)
             try:
                 _ = dataset.pixel_array  # a truncated instance fails here, named, not deep inside highdicom
             except Exception as exc:
@@ -141,6 +143,7 @@ def _assign_roles(study: Study, series: dict[str, list]) -> dict[str, list]:
             role = role_of(description)
         if role is None:
             continue
+        check_slice_count(len(datasets), f"{study.location}: series {description!r}")
         if first.get("Modality") != "MR":
             raise MritoolError(f"{study.location}: series {description!r} is {first.get('Modality')}, not MR")
         if role in roles:

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from mritool.errors import MritoolError
+from mritool.volumes.limits import check_slice_count, check_slice_size
 from mritool.volumes.readers.base import MANIFEST, Study, VolumeReader, read_manifest, register_reader
 from mritool.volumes.volume import SliceRef, Volume
 
@@ -87,6 +88,9 @@ class NiftiReader(VolumeReader):
             raise MritoolError(f"{study.location}: study {study.patient_id} has no FLAIR ({study.patient_id}_flair.nii.gz)")
         flair = load_nifti(roles["flair"])
         transform = display_orientation(flair.affine)
+        axis = int(np.flatnonzero(transform[:, 0] == 0)[0])  # the input's own axis the display slices run along
+        check_slice_count(flair.shape[axis], roles["flair"])  # from the header, before the data is read
+        check_slice_size(*(flair.shape[a] for a in range(3) if a != axis), roles["flair"])
         channels, missing = [], []
         for role in CHANNELS:
             if role not in roles:
@@ -109,7 +113,7 @@ class NiftiReader(VolumeReader):
         display_affine = flair.affine @ orientations.inv_ornt_aff(transform, flair.shape[:3])
         spacing = tuple(float(s) for s in np.linalg.norm(display_affine[:3, :3], axis=0))
         # the voxel index of each display slice along the input's own axis, for users to find it in a viewer
-        axis, flip = int(np.flatnonzero(transform[:, 0] == 0)[0]), transform[transform[:, 0] == 0, 1][0]
+        flip = transform[axis, 1]
         count = stack.shape[0]
         voxel = [count - 1 - k if flip < 0 else k for k in range(count)]
         refs = [SliceRef(voxel[k], str(roles["flair"]), str(roles["seg"]) if truth is not None else None)

@@ -11,7 +11,8 @@ from pathlib import Path
 from mritool.errors import MritoolError
 from mritool.volumes.image import IMAGE_SUFFIXES, binary_mask, check_pixels, decode
 from mritool.volumes.readers.base import Study, VolumeReader, natural_key, register_reader
-from mritool.volumes.volume import SliceRef, Volume
+from mritool.volumes.limits import check_slice_count
+from mritool.volumes.volume import Problem, SliceRef, Volume
 
 MASK_SUFFIX = "_mask"
 SLICE_NUMBER = re.compile(r"_(\d+)$")
@@ -26,14 +27,21 @@ class SliceFolderReader(VolumeReader):
         return [Study(folder.name, self.name, folder, files)] if files else []
 
     def read(self, study: Study) -> Volume:
-        images = {p.stem: p for p in study.files if not p.stem.endswith(MASK_SUFFIX)}
-        masks = {p.stem[: -len(MASK_SUFFIX)]: p for p in study.files if p.stem.endswith(MASK_SUFFIX)}
-        problems = [(str(masks[stem]), "mask with no image") for stem in sorted(set(masks) - set(images))]
-        entries = []
+        images, masks, problems = _unique_stems(study.files)
+        check_slice_count(len(images), study.location)
+        problems += [Problem(str(masks[stem]), "mask with no image", True) for stem in sorted(set(masks) - set(images))]
+        entries, numbers = [], {}
         for position, stem in enumerate(sorted(images, key=natural_key), start=1):
-            number = SLICE_NUMBER.search(stem)
-            entries.append((int(number.group(1)) if number else position, stem))
-        entries.sort(key=lambda entry: entry[0])  # stable: equal numbers keep their name order
+            match = SLICE_NUMBER.search(stem)
+            number = int(match.group(1)) if match else position
+            if number in numbers:  # P_1 and P_01: one slice number, and one mask file name, for two files
+                problems.append(Problem(str(images[stem]), f"duplicate slice number {number} (also {numbers[number]})"))
+                if stem in masks:
+                    problems.append(Problem(str(masks[stem]), f"mask of a skipped slice ({images[stem].name})", True))
+                continue
+            numbers[number] = images[stem].name
+            entries.append((number, stem))
+        entries.sort(key=lambda entry: entry[0])
         refs, pixels, truths = [], [], []
         for index, stem in entries:
             image, error = _decode(images[stem])
@@ -42,12 +50,31 @@ class SliceFolderReader(VolumeReader):
                 try:
                     truth = binary_mask(decode(mask_path), mask_path)
                 except MritoolError as exc:
-                    problems.append((str(mask_path), str(exc)))
+                    problems.append(Problem(str(mask_path), str(exc), True))
                     mask_path = None
             refs.append(SliceRef(index, str(images[stem]), str(mask_path) if mask_path else None, error))
             pixels.append(image)
             truths.append(truth)
         return Volume(study.patient_id, self.name, refs, pixels, truths, problems=problems)
+
+
+def _unique_stems(files) -> tuple[dict, dict, list[Problem]]:
+    """Images and masks by stem; files whose stem another file shares (``x_1.png`` and ``x_1.jpg``) are
+    ambiguous and become problems, all of them, rather than one being dropped unseen."""
+    by_stem: dict[str, list[Path]] = {}
+    for path in files:
+        by_stem.setdefault(path.stem, []).append(path)
+    images, masks, problems = {}, {}, []
+    for stem, paths in by_stem.items():
+        is_mask = stem.endswith(MASK_SUFFIX)
+        if len(paths) > 1:
+            names = ", ".join(sorted(p.name for p in paths))
+            problems += [Problem(str(p), f"ambiguous: {names} name the same slice", is_mask) for p in sorted(paths)]
+        elif is_mask:
+            masks[stem[: -len(MASK_SUFFIX)]] = paths[0]
+        else:
+            images[stem] = paths[0]
+    return images, masks, problems
 
 
 def _decode(path: Path):

@@ -1,0 +1,71 @@
+"""Size limits checked from headers, before anything is decoded at full size.
+
+A 463 KB PNG can declare 20000x20000 pixels and take gigabytes to decode. The limits are generous for
+MR (a slice of 4096x4096, 2048 slices per patient) and can be changed per run through the environment:
+``MRITOOL_MAX_PIXELS`` (pixels per slice) and ``MRITOOL_MAX_SLICES`` (slices per patient).
+"""
+
+import os
+import struct
+from pathlib import Path
+
+from mritool.errors import MritoolError
+
+DEFAULT_MAX_PIXELS = 4096 * 4096
+DEFAULT_MAX_SLICES = 2048
+
+
+def _limit(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise MritoolError(f"{name}={value!r}: not a positive whole number")
+    return int(value)
+
+
+def max_pixels() -> int:
+    return _limit("MRITOOL_MAX_PIXELS", DEFAULT_MAX_PIXELS)
+
+
+def max_slices() -> int:
+    return _limit("MRITOOL_MAX_SLICES", DEFAULT_MAX_SLICES)
+
+
+def check_slice_size(height: int, width: int, where) -> None:
+    if height * width > max_pixels():
+        raise MritoolError(f"{where}: {width}x{height} pixels is over the limit of {max_pixels()} per slice "
+                           "(MRITOOL_MAX_PIXELS)")
+
+
+def check_slice_count(count: int, where) -> None:
+    if count > max_slices():
+        raise MritoolError(f"{where}: {count} slices is over the limit of {max_slices()} per patient "
+                           "(MRITOOL_MAX_SLICES)")
+
+
+def declared_size(path: Path, head: bytes) -> tuple[int, int] | None:
+    """(height, width) a PNG or JPEG declares in its header (``head``: its first bytes), None if not found."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and len(head) >= 24:
+        width, height = struct.unpack(">II", head[16:24])
+        return height, width
+    if head.startswith(b"\xff\xd8"):
+        return _jpeg_size(path)
+    return None
+
+
+def _jpeg_size(path: Path) -> tuple[int, int] | None:
+    """The frame size from a JPEG's start-of-frame segment, walking the segments without decoding."""
+    with open(path, "rb") as stream:
+        stream.seek(2)
+        while True:
+            marker = stream.read(2)
+            if len(marker) < 2 or marker[0] != 0xFF:
+                return None
+            length = stream.read(2)
+            if len(length) < 2:
+                return None
+            if 0xC0 <= marker[1] <= 0xCF and marker[1] not in (0xC4, 0xC8, 0xCC):
+                frame = stream.read(5)
+                return struct.unpack(">HH", frame[1:5]) if len(frame) == 5 else None
+            stream.seek(struct.unpack(">H", length)[0] - 2, os.SEEK_CUR)

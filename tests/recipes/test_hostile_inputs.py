@@ -1,0 +1,90 @@
+"""A folder of awkward files screened: exactly one row per input file, and each error row says why."""
+
+import os
+import shutil
+
+import cv2
+import numpy as np
+import pytest
+import tifffile
+
+from mritool.recipes.screen import screen
+
+
+@pytest.fixture(scope="module")
+def hostile(phantoms, tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile")
+    source = sorted(p for p in phantoms.iterdir() if p.is_dir())[0]
+    base = tifffile.imread(source / f"{source.name}_6.tif")
+    odd = root / "ODD"
+    odd.mkdir()
+    tifffile.imwrite(odd / "multi_1.tif", base)
+    tifffile.imwrite(odd / "multi_1.tif", base, append=True)
+    cv2.imwrite(str(odd / "huge_2.png"), base[..., 0])
+    data = bytearray((odd / "huge_2.png").read_bytes())
+    data[16:24] = (20000).to_bytes(4, "big") * 2  # the header claims 20000x20000 pixels
+    (odd / "huge_2.png").write_bytes(bytes(data))
+    cv2.imwrite(str(odd / "twin_3.png"), base)
+    cv2.imwrite(str(odd / "twin_3.jpg"), base)
+    cv2.imwrite(str(odd / "dup_4.png"), base)
+    cv2.imwrite(str(odd / "dup_04.png"), base)
+    cv2.imencode(".png", base)[1].tofile(str(odd / "ünï cödé_5.png"))
+    cv2.imwrite(str(odd / "tiny_6.png"), base[:7, :7])
+    (odd / "empty_7.png").write_bytes(b"")
+    (odd / "text_8.tif").write_text("not an image")
+    (odd / "orphan_9_mask.png").write_bytes(b"x")
+    for parent in ("A", "B"):  # two patients whose folders share a name
+        (root / parent / "FLAIR").mkdir(parents=True)
+        for number in (1, 2):
+            shutil.copy(source / f"{source.name}_{number}.tif", root / parent / "FLAIR" / f"s_{number}.tif")
+    (odd / "loop").symlink_to(root, target_is_directory=True)
+    return root
+
+
+@pytest.fixture(scope="module")
+def screened(hostile, tiny_models, tmp_path_factory):
+    return screen(hostile, tiny_models, tmp_path_factory.mktemp("out"), qa="none")
+
+
+def test_every_input_file_is_exactly_one_row(hostile, screened):
+    files = sorted(str(p) for p in hostile.rglob("*") if p.is_file() and "loop" not in p.parts)
+    rows = screened.slices
+    assert len(rows) == len(files) == 15
+    assert sorted(rows["image_path"].fillna(rows["mask_path"])) == files
+
+
+def test_each_error_row_says_why(screened):
+    rows = screened.slices
+    errors = dict(zip(rows["image_path"].fillna(rows["mask_path"]).map(os.path.basename), rows["error"].fillna("")))
+    expected = {
+        "multi_1.tif": "multi-page TIFF (2 pages)",
+        "huge_2.png": "20000x20000 pixels is over the limit",
+        "twin_3.png": "ambiguous: twin_3.jpg, twin_3.png name the same slice",
+        "twin_3.jpg": "ambiguous",
+        "dup_4.png": "duplicate slice number 4 (also dup_04.png)",
+        "empty_7.png": "empty file",
+        "text_8.tif": "not a readable",
+        "orphan_9_mask.png": "mask with no image",
+    }
+    for name, reason in expected.items():
+        assert reason in errors[name], name
+    ok = rows[rows["status"] == "ok"]
+    assert {"dup_04.png", "ünï cödé_5.png", "tiny_6.png"} <= set(ok["image_path"].map(os.path.basename))
+    assert set(rows.loc[rows["status"] == "error", "image_path"].fillna(rows["mask_path"]).map(os.path.basename)) == set(expected)
+
+
+def test_same_named_folders_stay_two_patients_and_a_loop_invents_none(screened):
+    patients = set(screened.patients["patient_id"])
+    assert {"A/FLAIR", "B/FLAIR"} <= patients
+    assert not any("loop" in p for p in patients)
+    flair = screened.slices[screened.slices["patient_id"] == "A/FLAIR"]
+    assert flair["slice_index"].tolist() == [1, 2]
+    masks = screened.slices["predicted_mask_path"].dropna()
+    assert masks.is_unique  # no two rows write one mask file
+
+
+def test_the_size_limit_can_be_set_per_run(hostile, tiny_models, tmp_path, monkeypatch):
+    monkeypatch.setenv("MRITOOL_MAX_PIXELS", str(32 * 32))
+    rows = screen(hostile / "A", tiny_models, tmp_path, qa="none").slices
+    assert (rows["status"] == "error").all() and rows["error"].str.contains("over the limit of 1024").all()
+    assert np.all(rows["image_path"].notna())
