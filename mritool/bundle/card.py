@@ -44,6 +44,7 @@ class StageCard:
     validation_metrics: dict = field(default_factory=dict)
     reproduce: str | None = None  # the command that made it
     versions: dict = field(default_factory=dict)
+    weights_sha256: str | None = None  # of the weights beside it when the card was written; None on old cards
 
     def validate(self, where) -> None:
         """Value ranges; a MritoolError naming ``where`` for the first one out of range."""
@@ -149,6 +150,8 @@ def card_from_dict(data: dict, where) -> StageCard:
 def write_card(model_dir, card: StageCard) -> Path:
     card.validate(card_path(model_dir, card.kind))
     card.versions = library_versions()
+    weights = weights_path(model_dir, card.kind)
+    card.weights_sha256 = file_sha256(weights) if weights.is_file() else None
     path = card_path(model_dir, card.kind)
     write_text_atomic(path, json.dumps(card.to_dict(), indent=2, default=_json_default) + "\n")
     return path
@@ -167,9 +170,20 @@ def read_card(model_dir, kind: str) -> StageCard:
     if data.get("kind") != kind:
         raise MritoolError(f"{path}: card is for a {data.get('kind')!r} model, expected {kind!r}")
     card = card_from_dict(data, path)
-    if not weights_path(model_dir, kind).is_file():
-        raise MritoolError(f"{weights_path(model_dir, kind)}: weights missing beside the card")
+    weights = weights_path(model_dir, kind)
+    if not weights.is_file():
+        raise MritoolError(f"{weights}: weights missing beside the card")
+    if card.weights_sha256 is not None and file_sha256(weights) != card.weights_sha256:
+        raise MritoolError(f"{weights}: not the weights its card was written for (checksum differs from {path.name})")
     return card
+
+
+def file_sha256(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def load_model(model_dir, kind: str):

@@ -49,6 +49,7 @@ def _rewrite(folder, **changes):
     (lambda d: _rewrite(d, card_version=99), "card version 99"),
     (lambda d: _rewrite(d, kind="segmenter"), "expected 'classifier'"),
     (lambda d: (d / "classifier.keras").unlink(), "weights missing"),
+    (lambda d: (d / "classifier.keras").write_bytes(b"other weights"), "not the weights its card was written for"),
     (lambda d: _rewrite(d, threshold=-1), "threshold must be a number between 0 and 1"),
     (lambda d: _rewrite(d, threshold="high"), "threshold must be a number"),
     (lambda d: _rewrite(d, slice_context=[0.5, 0.5]), "slice_context must be an odd number"),
