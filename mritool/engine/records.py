@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from mritool.engine.input_checks import input_flags
 from mritool.engine.screen_volume import VolumePrediction
 from mritool.metrics.hausdorff import hausdorff95
 from mritool.volumes import Volume
@@ -13,6 +14,7 @@ def slice_records(volume: Volume, prediction: VolumePrediction, mask_files: dict
     screened = {p: (float(prob), float(score), bool(flag)) for p, prob, score, flag in
                 zip(prediction.positions, prediction.probabilities, prediction.scores, prediction.screened)}
     voxel_mm3 = float(np.prod(volume.spacing)) if volume.spacing else None
+    flags = input_flags(volume)
     records = []
     for position, ref in enumerate(volume.refs):
         if ref.error:
@@ -28,6 +30,7 @@ def slice_records(volume: Volume, prediction: VolumePrediction, mask_files: dict
             "predicted_area_px": int(predicted.sum()),
             "predicted_mask_path": mask_files[position],
             "voxel_mm3": voxel_mm3,
+            "input_flags": flags.get(position),
             "status": "ok",
             "error": None,
         }
@@ -44,12 +47,15 @@ def slice_records(volume: Volume, prediction: VolumePrediction, mask_files: dict
 
 
 def volume_record(volume: Volume, prediction: VolumePrediction) -> dict:
-    """Per-patient measures that need the whole mask stack: HD95 in mm, where the study has a geometry and
-    every readable slice a truth mask (NaN otherwise; see ``metrics.hausdorff`` for empty masks)."""
+    """Per-patient facts of the whole volume: HD95 in mm, where the study has a geometry and every readable
+    slice a truth mask (NaN otherwise; see ``metrics.hausdorff`` for empty masks), and the sequences a
+    3D study lacked (replaced by its FLAIR)."""
     readable = volume.readable()
     hd95 = float("nan")
     if volume.spacing and readable and all(volume.masks[p] is not None for p in readable):
         truth = np.stack([volume.masks[p] > 0 for p in readable])
         predicted = np.stack([prediction.masks[p] > 0 for p in readable])
         hd95 = hausdorff95(truth, predicted, volume.spacing)
-    return {"patient_id": volume.patient_id, "hd95_mm": hd95}
+    missing = volume.properties.get("missing_sequences")
+    return {"patient_id": volume.patient_id, "hd95_mm": hd95,
+            "missing_sequences": ", ".join(missing) if missing else None}

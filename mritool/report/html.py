@@ -18,6 +18,7 @@ td:first-child, th:first-child { text-align: left; }
 section { margin-top: 2em; border-top: 1px solid #ddd; }
 img { max-width: 100%; display: block; margin: 0.5em 0; }
 .note { color: #666; font-size: 0.9em; }
+.warning { background: #fff3cd; border: 1px solid #d4a017; padding: 0.5em; }
 .scroll { overflow-x: auto; }
 """
 
@@ -63,6 +64,11 @@ def write_report(path, summary: dict, patients: pd.DataFrame, figures: pd.DataFr
     base = path.parent
     items = "".join(f"<li>{html.escape(k)}: {html.escape(f'{v:.3f}' if isinstance(v, float) else str(v))}</li>"
                     for k, v in summary.items())
+    flagged = patients[patients["input_flags"].notna()] if "input_flags" in patients else patients.iloc[:0]
+    warning = (f'<p class="warning">{len(flagged)} of {len(patients)} patients hold slices unlike the data the models '
+               f'were trained on ({html.escape("; ".join(dict.fromkeys("; ".join(flagged["input_flags"]).split("; "))))}): '
+               "their predictions are shown, but trust them less; the input_flags columns say which.</p>"
+               if len(flagged) else "")
     sections = []
     for patient in patients["patient_id"]:
         own = figures[figures["patient_id"] == patient].sort_values("kind", kind="stable")  # contact sheet first
@@ -77,6 +83,7 @@ def write_report(path, summary: dict, patients: pd.DataFrame, figures: pd.DataFr
 <body>
 <h1>mritool screening report</h1>
 <p class="note">Research use only; not a medical device. Green: true mask; red: predicted mask.</p>
+{warning}
 <h2>Summary</h2><ul>{items}</ul>
 <h2>Patients</h2><p class="note">Click a column header to sort.</p>
 <div class="scroll">{_table(patients, "patients")}</div>

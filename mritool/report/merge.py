@@ -8,7 +8,7 @@ from mritool.metrics.dice import dice_from_counts
 SLICE_COLUMNS = [
     "patient_id", "slice_index", "image_path", "mask_path", "study_path", "tumor_probability", "screening_score", "screened_positive",
     "predicted_tumor", "predicted_area_px", "predicted_mask_path", "voxel_mm3", "true_tumor", "true_area_px",
-    "overlap_px", "dice", "status", "error",
+    "overlap_px", "dice", "input_flags", "status", "error",
 ]
 
 
@@ -60,10 +60,17 @@ def aggregate_patients(slices: pd.DataFrame, voxel_mm3: float | None = None, vol
             "patient_call": "tumor" if volume_px else "no tumor",
             "true_tumor_slices": int(ok["true_tumor"].fillna(False).sum()) if labelled else np.nan,
             "dice": float(dice_from_counts(ok["overlap_px"].sum(), ok["true_area_px"].sum(), volume_px)) if labelled else np.nan,
+            "input_flags": _flags(ok),
         }
         rows.append(row)
-    measures = pd.DataFrame(list(volumes), columns=["patient_id", "hd95_mm"])
+    measures = pd.DataFrame(list(volumes), columns=["patient_id", "hd95_mm", "missing_sequences"])
     return pd.DataFrame(rows).merge(measures, on="patient_id", how="left")
+
+
+def _flags(rows: pd.DataFrame) -> str | None:
+    """Every reason a patient's slices are unlike the training data, once each."""
+    reasons = dict.fromkeys(r for flags in rows["input_flags"].dropna() for r in str(flags).split("; "))
+    return "; ".join(reasons) or None
 
 
 def _voxel_mm3(rows: pd.DataFrame, fallback: float | None) -> float:

@@ -15,6 +15,7 @@ def screening_summary(slices: pd.DataFrame, patients: pd.DataFrame) -> dict:
         "screened positive slices": int(ok["screened_positive"].fillna(False).sum()),
         "predicted tumor slices": int(ok["predicted_tumor"].fillna(False).sum()),
         "patients called tumor": int((patients["patient_call"] == "tumor").sum()),
+        "slices unlike the training data": int(ok["input_flags"].notna().sum()),
     }
     if len(ok) and ok["true_tumor"].notna().all():
         summary.update(truth_metrics(ok, patients))

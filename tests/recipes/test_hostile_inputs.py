@@ -88,3 +88,20 @@ def test_the_size_limit_can_be_set_per_run(hostile, tiny_models, tmp_path, monke
     rows = screen(hostile / "A", tiny_models, tmp_path, qa="none").slices
     assert (rows["status"] == "error").all() and rows["error"].str.contains("over the limit of 1024").all()
     assert np.all(rows["image_path"].notna())
+
+
+def test_inputs_unlike_the_training_data_are_flagged_not_hidden(phantoms, tiny_models, tmp_path):
+    source = sorted(p for p in phantoms.iterdir() if p.is_dir())[0]
+    singles = tmp_path / "singles"
+    singles.mkdir()
+    for number in range(1, 5):  # grayscale single images of other sizes, as a photo archive holds
+        gray = tifffile.imread(source / f"{source.name}_{number + 4}.tif")[..., 1]
+        cv2.imwrite(str(singles / f"img_{number}.png"), cv2.resize(gray, (48 + 16 * number, 64)))
+    result = screen(singles, tiny_models, tmp_path / "out", qa="none")
+    flags = result.slices["input_flags"]
+    assert flags.str.contains("single-channel").all() and flags.str.contains("mixed sizes").all()
+    assert flags.str.contains("not a square slice").sum() == 2  # 96x64 and 112x64
+    assert result.slices["tumor_probability"].notna().all()  # predictions kept
+    assert "unlike the data the models were trained on" in (tmp_path / "out" / "report.html").read_text()
+    phantom = screen(source.parent, tiny_models, tmp_path / "phantoms", qa="none")
+    assert phantom.slices["input_flags"].isna().all() and phantom.summary["slices unlike the training data"] == 0

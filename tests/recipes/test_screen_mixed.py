@@ -6,6 +6,7 @@ import cv2
 import highdicom
 import nibabel
 import numpy as np
+import pandas as pd
 import pydicom
 import pytest
 
@@ -86,6 +87,7 @@ def test_the_dicom_study_gets_a_seg_on_its_flair_and_screens_like_its_slices(mix
     patient = result.patients.set_index("patient_id").loc["D1"]
     assert patient["predicted_volume_mm3"] == pytest.approx(patient["predicted_volume_px"] * np.prod(SPACING))
     assert (result.out_dir / "figures" / "D1_contact_sheet.png").is_file()
+    assert pd.isna(patient["missing_sequences"])
 
 
 def test_qa_draws_every_format_as_screen_drew_it(mixed, tmp_path):
