@@ -344,8 +344,9 @@ def tune_command(**kwargs):
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(1))
 @click.option("--voxel-mm3", type=click.FloatRange(0, min_open=True),
               help="Voxel volume for studies without geometry (2D slice folders); NIfTI and DICOM give their own.")
-@click.option("--runtime", type=click.Choice(["openvino", "keras"]),
-              help="Default: the runtime the models were tuned on (OpenVINO, compiled once and cached beside the weights).")
+@click.option("--runtime", type=click.Choice(["openvino", "keras", "onnxruntime"]),
+              help="Default: the runtime the models were tuned on (OpenVINO, compiled once and cached beside the "
+                   "weights). onnxruntime runs float32 and needs the onnx extra.")
 @click.option("--precision", type=click.Choice(["bfloat16", "float32"]),
               help="Default: the precision the models were tuned on.")
 @click.option("--overwrite", is_flag=True, help="Replace the results of an earlier run in OUT.")
@@ -361,6 +362,23 @@ def screen_command(**kwargs):
     result = screen(progress=_Progress(), **kwargs)
     _echo_metrics(result.summary)
     click.echo(f"report: {result.out_dir / 'report.html'}")
+
+
+@main.command("export")
+@click.argument("models_dir", type=click.Path())
+@click.option("--format", "fmt", required=True, type=click.Choice(["onnx", "savedmodel", "openvino"]))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
+def export_command(models_dir, fmt, out_dir):
+    """Export both stages' float32 graphs with their cards, to run without mritool's training stack.
+
+    \b
+    Example:
+      mritool export models/ --format onnx --out exported/
+    """
+    from mritool.recipes.export import export_models
+
+    for path in export_models(models_dir, out_dir, fmt):
+        click.echo(str(path))
 
 
 @main.command("qa")

@@ -3,22 +3,14 @@
 The cache is keyed by the weights' hash, so the conversion is paid once per trained model.
 """
 
-import hashlib
 import os
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from mritool.bundle.card import file_sha256
 from mritool.runtimes.base import register_runtime
-
-
-def _weights_digest(weights_file: Path) -> str:
-    digest = hashlib.sha256()
-    with open(weights_file, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
 
 
 def _read_cached(core, cache: Path):
@@ -36,7 +28,7 @@ def openvino_predictor(model, precision: str, weights_file: Path):
 
     from mritool.runtimes.precision import with_precision
 
-    cache = weights_file.parent / "openvino" / f"{weights_file.stem}-{_weights_digest(weights_file)}.xml"
+    cache = weights_file.parent / "openvino" / f"{weights_file.stem}-{file_sha256(weights_file)[:16]}.xml"
     core = ov.Core()
     network = _read_cached(core, cache)
     if network is None:

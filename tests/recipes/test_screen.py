@@ -135,12 +135,26 @@ def _swap(models):
     for kind in ("classifier", "segmenter"):  # cards relabelled, so only the weights can tell
         card = json.loads((models / f"{kind}.json").read_text())
         other = json.loads((models / f"{'segmenter' if kind == 'classifier' else 'classifier'}.json").read_text())
-        (models / f"{kind}.json").write_text(json.dumps({**other, "kind": kind, "preprocessing": card["preprocessing"]}))
+        relabelled = {**other, "kind": kind, "preprocessing": card["preprocessing"]}
+        relabelled.pop("weights_sha256", None)  # as on cards older than checksums, which would catch the swap first
+        (models / f"{kind}.json").write_text(json.dumps(relabelled))
+
+
+def _lambda_layer(models):
+    """Weights whose code would run on load, under a card that predates checksums."""
+    import keras
+
+    inputs = keras.Input((32, 32, 3))
+    keras.Model(inputs, keras.layers.Lambda(lambda x: keras.ops.mean(x, axis=(1, 2, 3)))(inputs)).save(models / "classifier.keras")
+    card = json.loads((models / "classifier.json").read_text())
+    card.pop("weights_sha256")
+    (models / "classifier.json").write_text(json.dumps(card))
 
 
 @pytest.mark.parametrize("damage, message", [
-    (lambda d: (d / "classifier.keras").write_bytes(b"PK\x03\x04 not a keras archive"), "cannot load the classifier weights"),
+    (lambda d: (d / "classifier.keras").write_bytes(b"PK\x03\x04 not a keras archive"), "not the weights its card"),
     (_swap, "output"),
+    (_lambda_layer, "cannot load the classifier weights"),
 ])
 def test_corrupt_or_swapped_weights_are_one_line_errors(tiny_models, tmp_path, damage, message):
     models = tmp_path / "models"
@@ -209,3 +223,11 @@ def test_a_folder_another_live_run_holds_is_refused(messy_scans, tiny_models, tm
         holder.kill()
         holder.wait()
     assert screen(messy_scans, tiny_models, out, qa="none").summary["patients"] == 3  # a dead holder's lock is taken
+
+
+def test_slices_csv_paths_work_from_any_directory(phantoms, tiny_models, tmp_path, monkeypatch):
+    monkeypatch.chdir(phantoms.parent)
+    result = screen(phantoms.name, tiny_models, tmp_path / "out", qa="none")
+    assert all(os.path.isabs(p) for p in result.slices["image_path"])
+    monkeypatch.chdir(tmp_path)
+    assert len(reexport_figures(tmp_path / "out" / "slices.csv", tmp_path / "qa", "positives")) > 0

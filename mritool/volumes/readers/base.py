@@ -65,8 +65,9 @@ def natural_key(name: str):
 
 
 def find_studies(root) -> list[Study]:
-    """Every study under ``root``, ordered by patient id (then by folder, in natural order)."""
-    root = Path(root)
+    """Every study under ``root``, ordered by patient id (then by folder, in natural order). Paths are
+    absolute (links kept), so tables written from them work from any directory."""
+    root = Path(root).absolute()
     if not root.exists():
         raise MritoolError(f"{root}: no such folder")
     if not root.is_dir():

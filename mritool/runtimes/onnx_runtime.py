@@ -1,0 +1,54 @@
+"""ONNX Runtime: the float32 graph exported to ONNX once, cached beside the weights, run on the CPU.
+
+The export is Keras 3's own (``model.export(format="onnx")``, through tf2onnx); like the OpenVINO
+cache it is keyed by the weights' hash and built under a temporary name, then renamed.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from mritool.bundle.card import file_sha256
+from mritool.errors import MritoolError
+from mritool.runtimes.base import register_runtime
+
+
+def export_onnx(model, path: Path) -> Path:
+    """The float32 graph of ``model`` as an ONNX file at ``path``, written whole or not at all."""
+    from mritool.runtimes.precision import with_precision
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.stem}-{os.getpid()}.onnx")
+    graph = with_precision(model, "float32")
+    graph(np.zeros((1, *model.input_shape[1:]), np.float32))  # the exporter traces a model that has run
+    try:
+        graph.export(str(partial), format="onnx", verbose=False)
+    except ImportError as exc:
+        raise MritoolError(f"ONNX export needs the onnx extra: pip install \"mritool[onnx]\" ({exc})") from None
+    os.replace(partial, path)
+    return path
+
+
+def onnxruntime_predictor(model, precision: str, weights_file: Path):
+    try:
+        import onnxruntime
+    except ImportError:
+        raise MritoolError('the onnxruntime runtime needs the onnx extra: pip install "mritool[onnx]"') from None
+    if precision != "float32":
+        raise MritoolError(f"onnxruntime runs the float32 graph; use --precision float32, not {precision}")
+    cache = weights_file.parent / "onnx" / f"{weights_file.stem}-{file_sha256(weights_file)[:16]}.onnx"
+    if not cache.is_file():
+        try:
+            export_onnx(model, cache)
+        except OSError:  # a read-only model folder: export into a scratch folder every time
+            cache = export_onnx(model, Path(tempfile.mkdtemp(prefix="mritool-onnx-")) / cache.name)
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3  # errors only: its warnings would break one-line errors
+    session = onnxruntime.InferenceSession(str(cache), options, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    return lambda batch: np.asarray(session.run(None, {name: np.ascontiguousarray(batch, np.float32)})[0], np.float32)
+
+
+register_runtime("onnxruntime", onnxruntime_predictor)
