@@ -1,6 +1,8 @@
 """``screen``: the whole job from a folder of studies to CSVs, masks, figures and a report."""
 
+import json
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
 
@@ -9,12 +11,13 @@ import pandas as pd
 from mritool.engine.local import screen_studies
 from mritool.engine.stages import Stages, load_stages
 from mritool.errors import MritoolError
-from mritool.io import write_csv_atomic
+from mritool.io import read_json, write_csv_atomic, write_text_atomic
 from mritool.report.figures import export_figures, figure_table, volume_figures
 from mritool.report.html import write_report
 from mritool.report.merge import SLICE_COLUMNS, aggregate_patients, merge_slices, with_problem_rows
 from mritool.report.metrics import screening_summary
-from mritool.report.output_folder import mark_complete, output_folder
+from mritool.report.output_folder import PROVENANCE, mark_complete, output_folder
+from mritool.report.provenance import provenance
 from mritool.volumes.readers import Study, find_studies
 
 
@@ -33,6 +36,7 @@ def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | Non
     """Screen the studies under ``scans`` (or the given ``studies``) with the models of ``models_dir`` (or
     already loaded ``stages``) on ``runtime`` / ``precision`` (default: those the models were tuned on).
     ``out_dir`` must hold no earlier results unless ``overwrite``."""
+    started = datetime.now(timezone.utc)
     studies = find_studies(scans) if studies is None else studies  # bad input fails before the models load
     with output_folder(out_dir, overwrite) as out_dir:
         stages = stages or load_stages(models_dir, runtime, precision)
@@ -47,7 +51,9 @@ def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | Non
         write_csv_atomic(out_dir / "patients.csv", patients)
         figures = figure_table([row for rows in cohort.extras for row in rows])
         summary = screening_summary(merged, patients)
-        write_report(out_dir / "report.html", summary, patients, figures)
+        origin = provenance(stages, models_dir, Path(scans).absolute() if scans is not None else None, started, summary)
+        write_text_atomic(out_dir / PROVENANCE, json.dumps(origin, indent=2) + "\n")
+        write_report(out_dir / "report.html", summary, patients, figures, origin)
         mark_complete(out_dir, summary)
     return ScreeningResult(merged, patients, summary, out_dir)
 
@@ -65,6 +71,8 @@ def reexport_figures(slices_csv, out_dir, qa: str = "all", overwrite: bool = Fal
         figures = export_figures(slices, out_dir / "figures", qa)
         patients = aggregate_patients(slices)
         summary = screening_summary(slices, patients)
-        write_report(out_dir / "report.html", summary, patients, figures)
+        screened_by = slices_csv.parent / PROVENANCE  # the screening run's, where it sits beside its table
+        origin = read_json(screened_by, "provenance") if screened_by.is_file() else None
+        write_report(out_dir / "report.html", summary, patients, figures, origin)
         mark_complete(out_dir, summary)
     return figures

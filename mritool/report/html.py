@@ -59,7 +59,27 @@ def _relative(path: str, base: Path) -> str:
     return Path(os.path.relpath(path, base)).as_posix()
 
 
-def write_report(path, summary: dict, patients: pd.DataFrame, figures: pd.DataFrame) -> Path:
+PROVENANCE_FIELDS = (("bundle fingerprint", "bundle_fingerprint"), ("models", "models"), ("threshold", "threshold"),
+                     ("validation operating point", "validation_operating_point"), ("runtime", "runtime"),
+                     ("mritool", "mritool"), ("input", "input"), ("started", "started"), ("duration (s)", "duration_s"),
+                     ("counts", "counts"))
+
+
+def _provenance(origin: dict | None) -> str:
+    if not origin:
+        return '<p class="note">No provenance: this report was made from a table without its provenance.json.</p>'
+    rows = "".join(f"<tr><th>{html.escape(label)}</th><td>{html.escape(_plain(origin.get(key)))}</td></tr>"
+                   for label, key in PROVENANCE_FIELDS)
+    return f'<h2>Provenance</h2><table class="provenance">{rows}</table>'
+
+
+def _plain(value) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in value.items())
+    return "" if value is None else str(value)
+
+
+def write_report(path, summary: dict, patients: pd.DataFrame, figures: pd.DataFrame, origin: dict | None = None) -> Path:
     path = Path(path)
     base = path.parent
     items = "".join(f"<li>{html.escape(k)}: {html.escape(f'{v:.3f}' if isinstance(v, float) else str(v))}</li>"
@@ -84,6 +104,7 @@ def write_report(path, summary: dict, patients: pd.DataFrame, figures: pd.DataFr
 <h1>mritool screening report</h1>
 <p class="note">Research use only; not a medical device. Green: true mask; red: predicted mask.</p>
 {warning}
+{_provenance(origin)}
 <h2>Summary</h2><ul>{items}</ul>
 <h2>Patients</h2><p class="note">Click a column header to sort.</p>
 <div class="scroll">{_table(patients, "patients")}</div>

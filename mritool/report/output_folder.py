@@ -15,7 +15,8 @@ from pathlib import Path
 from mritool.errors import MritoolError
 from mritool.io import write_text_atomic
 
-RESULTS = ("slices.csv", "patients.csv", "report.html", "run.json", "masks", "figures")
+PROVENANCE = "provenance.json"
+RESULTS = ("slices.csv", "patients.csv", PROVENANCE, "report.html", "run.json", "masks", "figures")
 MARKER = "run.json"
 LOCK = ".mritool.lock"
 

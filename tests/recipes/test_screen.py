@@ -231,3 +231,14 @@ def test_slices_csv_paths_work_from_any_directory(phantoms, tiny_models, tmp_pat
     assert all(os.path.isabs(p) for p in result.slices["image_path"])
     monkeypatch.chdir(tmp_path)
     assert len(reexport_figures(tmp_path / "out" / "slices.csv", tmp_path / "qa", "positives")) > 0
+
+
+def test_results_carry_their_provenance_into_the_report_and_qa(screened, tiny_models, tmp_path):
+    origin = json.loads((screened.out_dir / "provenance.json").read_text())
+    card = json.loads((tiny_models / "classifier.json").read_text())
+    assert origin["threshold"] == card["threshold"] and origin["weights_sha256"]["classifier"] == card["weights_sha256"]
+    assert origin["input"] and origin["runtime"] == "openvino bfloat16" and origin["counts"]["slices"] == len(screened.slices)
+    assert len(origin["bundle_fingerprint"]) == 16 and origin["libraries"]["numpy"]
+    assert origin["bundle_fingerprint"] in (screened.out_dir / "report.html").read_text()
+    reexport_figures(screened.out_dir / "slices.csv", tmp_path, "positives")
+    assert origin["bundle_fingerprint"] in (tmp_path / "report.html").read_text()
