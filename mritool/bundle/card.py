@@ -64,6 +64,7 @@ class ClassifierCard(StageCard):
     target_sensitivity: float = TARGET_SENSITIVITY
     slice_context: tuple[float, ...] = NO_CONTEXT  # kernel along the slices of a volume
     operating_point_reproduce: str | None = None
+    input_ranges: dict = field(default_factory=dict)  # per-volume statistic -> [min, max] over the training patients
 
     def validate(self, where) -> None:
         if not (isinstance(self.threshold, (int, float)) and 0 <= self.threshold <= 1):

@@ -10,12 +10,14 @@ from mritool.bundle.card import ClassifierCard, weights_path, write_card
 from mritool.bundle.runtime_spec import DEFAULT_RUNTIME, RuntimeSpec
 from mritool.bundle.card import TARGET_SENSITIVITY
 from mritool.classifier.threshold import operating_point
+from mritool.data.input_statistics import reference_ranges, volume_statistics
 from mritool.data.preprocessing import PreprocessConfig
 from mritool.runtimes import make_predictor
 from mritool.training.augment import AugmentConfig
 from mritool.training.dataset import classifier_training_dataset, evaluation_dataset, training_data
 from mritool.bundle.fit_config import FitConfig
 from mritool.training.fit import fit, make_optimizer, prepare_session, resume_state
+from mritool.training.slices import patient_volumes
 
 
 def train_classifier(
@@ -57,6 +59,8 @@ def train_classifier(
         training={**fit_config.to_dict(), "positive_fraction": positive_fraction, "augmentation": augment.to_dict(),
                   "validation_fraction": validation_fraction, **training},
         data=data.card_section(data_root),
+        input_ranges=reference_ranges([volume_statistics(volume.images[p] for p in positions)
+                                       for volume, positions, _ in patient_volumes(data.data, data.train)]),
         reproduce=command,
         **operating_point(predict, preprocessing, data.data, validation, out_dir, target_sensitivity, slice_context),
     )

@@ -2,10 +2,12 @@
 
 The models were trained on patients of 20-88 co-registered 256x256 axial slices, each with three
 different sequences (pre-contrast T1, FLAIR, post-contrast T1; at most one missing sequence replaced by
-the FLAIR). A slice or patient unlike that is still screened, and its rows say why it is unlike:
-the predictions stay visible, the reader is warned.
+the FLAIR), and their card records the range of two per-volume statistics over the training patients
+(``data.input_statistics``). A slice or patient unlike that is still screened, and its rows say why
+it is unlike: the predictions stay visible, the reader is warned.
 """
 
+from mritool.data.input_statistics import unlike, volume_statistics
 from mritool.volumes import Volume
 
 ONE_SEQUENCE = "a single-channel image (one sequence, not three)"
@@ -14,11 +16,14 @@ MIXED_SIZES = "slices of mixed sizes in one patient"
 NOT_SQUARE = "not a square slice"
 
 
-def input_flags(volume: Volume) -> dict[int, str]:
-    """Readable slice position -> the reasons (joined by "; ") it is unlike the training data, if any."""
+def input_flags(volume: Volume, ranges: dict) -> dict[int, str]:
+    """Readable slice position -> the reasons (joined by "; ") it is unlike the training data, if any;
+    ``ranges``: the training patients' per-volume statistics, from the classifier's card (none on old cards)."""
     readable = volume.readable()
     shapes = {volume.images[p].shape[:2] for p in readable}
     patient = ([ONE_SLICE] if len(volume.refs) == 1 else []) + ([MIXED_SIZES] if len(shapes) > 1 else [])
+    if ranges and readable:
+        patient += unlike(volume_statistics(volume.images[p] for p in readable), ranges)
     flags = {}
     for position in readable:
         image = volume.images[position]

@@ -2,7 +2,6 @@
 
 import numpy as np
 
-from mritool.engine.input_checks import input_flags
 from mritool.engine.screen_volume import VolumePrediction
 from mritool.metrics.hausdorff import hausdorff95
 from mritool.volumes import Volume
@@ -14,7 +13,6 @@ def slice_records(volume: Volume, prediction: VolumePrediction, mask_files: dict
     screened = {p: (float(prob), float(score), bool(flag)) for p, prob, score, flag in
                 zip(prediction.positions, prediction.probabilities, prediction.scores, prediction.screened)}
     voxel_mm3 = float(np.prod(volume.spacing)) if volume.spacing else None
-    flags = input_flags(volume)
     records = []
     for position, ref in enumerate(volume.refs):
         if ref.error:
@@ -30,7 +28,7 @@ def slice_records(volume: Volume, prediction: VolumePrediction, mask_files: dict
             "predicted_area_px": int(predicted.sum()),
             "predicted_mask_path": mask_files[position],
             "voxel_mm3": voxel_mm3,
-            "input_flags": flags.get(position),
+            "input_flags": prediction.input_flags.get(position),
             "status": "ok",
             "error": None,
         }

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mritool.classifier.predict import classify_volume, screening_scores
+from mritool.engine.input_checks import input_flags
 from mritool.engine.stages import Stages
 from mritool.engine.timings import StageTimings
 from mritool.segmenter.postprocess import binarise, clean_volume
@@ -25,6 +26,7 @@ class VolumePrediction:
     scores: np.ndarray  # with slice context: what the threshold applies to
     screened: np.ndarray  # bool
     masks: dict[int, np.ndarray]  # position -> uint8 {0, 1} mask at the slice's own size
+    input_flags: dict[int, str]  # position -> why the slice is unlike the training data, where it is
 
 
 def screen_volume(volume: Volume, stages: Stages, batch_size: int = 32, timings: StageTimings | None = None) -> VolumePrediction:
@@ -44,4 +46,5 @@ def screen_volume(volume: Volume, stages: Stages, batch_size: int = 32, timings:
     with timings.measure("postprocess"):
         masks = clean_volume(masks, stages.postprocessing) if len(positions) else masks
         own_size = {p: resize_mask(m, volume.images[p].shape[:2]) for p, m in zip(positions, masks)}
-    return VolumePrediction(positions, probabilities, scores, screened, own_size)
+    flags = input_flags(volume, stages.classifier_card.input_ranges)
+    return VolumePrediction(positions, probabilities, scores, screened, own_size, flags)

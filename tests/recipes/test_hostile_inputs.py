@@ -1,5 +1,6 @@
 """A folder of awkward files screened: exactly one row per input file, and each error row says why."""
 
+import json
 import os
 import shutil
 
@@ -105,3 +106,16 @@ def test_inputs_unlike_the_training_data_are_flagged_not_hidden(phantoms, tiny_m
     assert "unlike the data the models were trained on" in (tmp_path / "out" / "report.html").read_text()
     phantom = screen(source.parent, tiny_models, tmp_path / "phantoms", qa="none")
     assert phantom.slices["input_flags"].isna().all() and phantom.summary["slices unlike the training data"] == 0
+
+
+def test_a_volume_whose_intensities_are_unlike_the_training_set_is_flagged(phantoms, tiny_models, tmp_path):
+    source = sorted(p for p in phantoms.iterdir() if p.is_dir())[0]
+    fogged = tmp_path / "scans" / "FOG"
+    fogged.mkdir(parents=True)
+    for path in source.glob("*.tif"):
+        image = tifffile.imread(path)
+        tifffile.imwrite(fogged / path.name, image if path.stem.endswith("_mask") else np.clip(image.astype(int) + 40, 0, 255).astype(np.uint8))
+    card = json.loads((tiny_models / "classifier.json").read_text())
+    assert set(card["input_ranges"]) == {"foreground_fraction", "flair_cv"}
+    rows = screen(tmp_path / "scans", tiny_models, tmp_path / "out", qa="none").slices
+    assert rows["input_flags"].str.contains("foreground fraction 1.00 outside the training range").all()
