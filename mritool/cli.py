@@ -350,6 +350,8 @@ def tune_command(**kwargs):
 @click.option("--precision", type=click.Choice(["bfloat16", "float32"]),
               help="Default: the precision the models were tuned on.")
 @click.option("--overwrite", is_flag=True, help="Replace the results of an earlier run in OUT.")
+@click.option("--tta", is_flag=True, help="Segment each slice and its mirror image, average them and report how "
+              "far they disagree (tta_disagreement; least sure patients first). Costs a second segmenter pass.")
 def screen_command(**kwargs):
     """Screen every slice, segment the screened positives, write CSVs, masks, figures and report.html.
 

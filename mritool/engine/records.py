@@ -29,6 +29,7 @@ def slice_records(volume: Volume, prediction: VolumePrediction, mask_files: dict
             "predicted_mask_path": mask_files[position],
             "voxel_mm3": voxel_mm3,
             "input_flags": prediction.input_flags.get(position),
+            "tta_disagreement": _share(*prediction.disagreement[position]) if position in prediction.disagreement else None,
             "status": "ok",
             "error": None,
         }
@@ -46,8 +47,8 @@ def slice_records(volume: Volume, prediction: VolumePrediction, mask_files: dict
 
 def volume_record(volume: Volume, prediction: VolumePrediction) -> dict:
     """Per-patient facts of the whole volume: HD95 in mm, where the study has a geometry and every readable
-    slice a truth mask (NaN otherwise; see ``metrics.hausdorff`` for empty masks), and the sequences a
-    3D study lacked (replaced by its FLAIR)."""
+    slice a truth mask (NaN otherwise; see ``metrics.hausdorff`` for empty masks), the sequences a 3D
+    study lacked (replaced by its FLAIR), and with TTA the members' disagreement over the whole volume."""
     readable = volume.readable()
     hd95 = float("nan")
     if volume.spacing and readable and all(volume.masks[p] is not None for p in readable):
@@ -55,5 +56,12 @@ def volume_record(volume: Volume, prediction: VolumePrediction) -> dict:
         predicted = np.stack([prediction.masks[p] > 0 for p in readable])
         hd95 = hausdorff95(truth, predicted, volume.spacing)
     missing = volume.properties.get("missing_sequences")
+    pairs = list(prediction.disagreement.values())
     return {"patient_id": volume.patient_id, "hd95_mm": hd95,
-            "missing_sequences": ", ".join(missing) if missing else None}
+            "missing_sequences": ", ".join(missing) if missing else None,
+            "tta_disagreement": _share(sum(x for x, _ in pairs), sum(u for _, u in pairs)) if pairs else None}
+
+
+def _share(disagreeing: int, union: int) -> float:
+    """The share of the pixels the TTA members call tumor on which they disagree (0 where none call it)."""
+    return disagreeing / union if union else 0.0

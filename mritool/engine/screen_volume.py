@@ -5,7 +5,7 @@ positive, post-process the volume, bring each mask back to its slice's own size.
 threads, no global state: this is what a local runner or a cluster maps over patients.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -27,6 +27,7 @@ class VolumePrediction:
     screened: np.ndarray  # bool
     masks: dict[int, np.ndarray]  # position -> uint8 {0, 1} mask at the slice's own size
     input_flags: dict[int, str]  # position -> why the slice is unlike the training data, where it is
+    disagreement: dict[int, tuple[int, int]] = field(default_factory=dict)  # with TTA: (xor, union) pixels of the members
 
 
 def screen_volume(volume: Volume, stages: Stages, batch_size: int = 32, timings: StageTimings | None = None) -> VolumePrediction:
@@ -39,12 +40,23 @@ def screen_volume(volume: Volume, stages: Stages, batch_size: int = 32, timings:
     positives = np.flatnonzero(screened)
     size = stages.segmenter_preprocessing.image_size
     masks = np.zeros((len(positions), size, size), np.uint8)
+    disagreement = {}
     if len(positives):
         with timings.measure("segmenter"):
             maps = segment_volume(volume, positions, stages.segment, stages.segmenter_preprocessing, positives, batch_size)
+        if maps.ndim == 4:  # test-time augmentation: average the members, measure how far they disagree
+            members = binarise(maps, stages.postprocessing).astype(bool)
+            disagreement = {positions[k]: _disagreement(m) for k, m in zip(positives, members)}
+            maps = maps.mean(axis=-1)
         masks[positives] = binarise(maps, stages.postprocessing)
     with timings.measure("postprocess"):
         masks = clean_volume(masks, stages.postprocessing) if len(positions) else masks
         own_size = {p: resize_mask(m, volume.images[p].shape[:2]) for p, m in zip(positions, masks)}
     flags = input_flags(volume, stages.classifier_card.input_ranges)
-    return VolumePrediction(positions, probabilities, scores, screened, own_size, flags)
+    return VolumePrediction(positions, probabilities, scores, screened, own_size, flags, disagreement)
+
+
+def _disagreement(members: np.ndarray) -> tuple[int, int]:
+    """(pixels some members call tumor and others not, pixels any member calls tumor) of one slice."""
+    union = members.any(axis=-1)
+    return int((union & ~members.all(axis=-1)).sum()), int(union.sum())

@@ -8,6 +8,7 @@ from mritool.bundle.postprocessing import PostProcessConfig
 from mritool.bundle.runtime_spec import RuntimeSpec
 from mritool.errors import MritoolError
 from mritool.runtimes import Predictor, load_predictor
+from mritool.segmenter.predict import with_flips
 
 
 @dataclass
@@ -17,6 +18,7 @@ class Stages:
     segment: Predictor  # (n, h, w, 3) float32 -> (n, h, w, 1) tumor probability maps
     segmenter_card: SegmenterCard
     runtime: RuntimeSpec
+    tta: bool = False  # ``segment`` returns one map per flip member, averaged by the engine
 
     @property
     def threshold(self) -> float:
@@ -39,9 +41,11 @@ class Stages:
         return self.segmenter_card.postprocessing
 
 
-def load_stages(models_dir, runtime: str | None = None, precision: str | None = None) -> Stages:
+def load_stages(models_dir, runtime: str | None = None, precision: str | None = None, tta: bool = False) -> Stages:
     """Both stages of ``models_dir`` as batch predictors on the runtime the classifier's card was tuned
-    on, or on ``runtime`` / ``precision`` where given; a clear error for a missing folder, card or weights."""
+    on, or on ``runtime`` / ``precision`` where given; a clear error for a missing folder, card or weights.
+    ``tta``: the segmenter also sees each slice mirrored (the classifier does not: its threshold was
+    chosen on plain scores)."""
     models_dir = Path(models_dir)
     if not models_dir.is_dir():
         raise MritoolError(f"{models_dir}: no such model folder")
@@ -49,4 +53,4 @@ def load_stages(models_dir, runtime: str | None = None, precision: str | None = 
     runtime = replace(tuned_on, name=runtime or tuned_on.name, precision=precision or tuned_on.precision)
     classify, classifier_card, _ = load_predictor(models_dir, "classifier", runtime)
     segment, segmenter_card, _ = load_predictor(models_dir, "segmenter", runtime)
-    return Stages(classify, classifier_card, segment, segmenter_card, runtime)
+    return Stages(classify, classifier_card, with_flips(segment) if tta else segment, segmenter_card, runtime, tta)

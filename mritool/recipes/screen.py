@@ -32,14 +32,14 @@ class ScreeningResult:
 def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | None = None, qa: str = "positives",
            batch_size: int = 32, voxel_mm3: float | None = None, progress=None, stages: Stages | None = None,
            timings=None, runtime: str | None = None, precision: str | None = None,
-           overwrite: bool = False) -> ScreeningResult:
+           overwrite: bool = False, tta: bool = False) -> ScreeningResult:
     """Screen the studies under ``scans`` (or the given ``studies``) with the models of ``models_dir`` (or
     already loaded ``stages``) on ``runtime`` / ``precision`` (default: those the models were tuned on).
     ``out_dir`` must hold no earlier results unless ``overwrite``."""
     started = datetime.now(timezone.utc)
     studies = find_studies(scans) if studies is None else studies  # bad input fails before the models load
     with output_folder(out_dir, overwrite) as out_dir:
-        stages = stages or load_stages(models_dir, runtime, precision)
+        stages = stages or load_stages(models_dir, runtime, precision, tta)
         cohort = screen_studies(studies, stages, out_dir / "masks", batch_size, progress, timings,
                                 partial(volume_figures, out_dir=out_dir / "figures", which=qa))
         table = pd.DataFrame(cohort.slices, columns=["patient_id", "slice_index", "image_path", "mask_path", "study_path"])

@@ -8,7 +8,7 @@ from mritool.metrics.dice import dice_from_counts
 SLICE_COLUMNS = [
     "patient_id", "slice_index", "image_path", "mask_path", "study_path", "tumor_probability", "screening_score", "screened_positive",
     "predicted_tumor", "predicted_area_px", "predicted_mask_path", "voxel_mm3", "true_tumor", "true_area_px",
-    "overlap_px", "dice", "input_flags", "status", "error",
+    "overlap_px", "dice", "input_flags", "tta_disagreement", "status", "error",
 ]
 
 
@@ -63,8 +63,11 @@ def aggregate_patients(slices: pd.DataFrame, voxel_mm3: float | None = None, vol
             "input_flags": _flags(ok),
         }
         rows.append(row)
-    measures = pd.DataFrame(list(volumes), columns=["patient_id", "hd95_mm", "missing_sequences"])
-    return pd.DataFrame(rows).merge(measures, on="patient_id", how="left")
+    measures = pd.DataFrame(list(volumes), columns=["patient_id", "hd95_mm", "missing_sequences", "tta_disagreement"])
+    table = pd.DataFrame(rows).merge(measures, on="patient_id", how="left")
+    if table["tta_disagreement"].notna().any():  # with TTA the patients the tool is least sure of come first
+        table = table.sort_values("tta_disagreement", ascending=False, na_position="last", kind="stable")
+    return table.reset_index(drop=True)
 
 
 def _flags(rows: pd.DataFrame) -> str | None:

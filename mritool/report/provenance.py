@@ -45,6 +45,7 @@ def provenance(stages: Stages, models_dir, input_root, started: datetime, summar
         "validation_operating_point": operating_point,
         "postprocessing": segmenter.postprocessing.to_dict(),
         "runtime": str(stages.runtime),
+        "tta": stages.tta,
         "mritool": __version__,
         "libraries": _installed(),
         "input": str(input_root) if input_root is not None else None,

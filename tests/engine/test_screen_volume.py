@@ -8,6 +8,7 @@ from mritool.bundle.runtime_spec import RuntimeSpec
 from mritool.data.preprocessing import PreprocessConfig
 from mritool.engine.screen_volume import screen_volume
 from mritool.engine.stages import Stages
+from mritool.segmenter.predict import with_flips
 from mritool.volumes import SliceRef, Volume
 
 
@@ -53,3 +54,28 @@ def test_a_volume_with_no_readable_slice_gives_an_empty_prediction():
     volume = Volume("P", "test", [SliceRef(1, "s1", error="bad")], [None], [None])
     prediction = screen_volume(volume, _stages([]))
     assert prediction.positions == [] and prediction.masks == {}
+
+
+def test_tta_averages_a_slice_and_its_mirror_and_measures_their_disagreement():
+    image = np.full((32, 32, 3), 50, np.uint8)
+    image[12:20, 12:20] = 200
+    volume = Volume("P", "test", [SliceRef(1, "s1")], [image], [None])
+
+    def left_leaning(batch):  # the centre square and a strip left of it: the mirror puts the strip right
+        maps = np.zeros(batch.shape[:3] + (1,), np.float32)
+        maps[:, 12:20, 12:20] = 0.9
+        maps[:, 12:20, 4:12] = 0.9
+        return maps
+
+    plain, tta = _stages([]), _stages([])
+    plain.segment = left_leaning
+    tta.segment, tta.tta = with_flips(left_leaning), True
+    assert screen_volume(volume, plain).disagreement == {}
+    prediction = screen_volume(volume, tta)
+    disagreeing, union = prediction.disagreement[0]
+    assert (disagreeing, union) == (128, 192)  # both strips disputed, the centre agreed
+    assert prediction.masks[0][12:20, 12:20].all() and not prediction.masks[0][12:20, 4:12].any()  # 0.45 < 0.5
+
+    symmetric = _stages([])
+    symmetric.segment, symmetric.tta = with_flips(_stages([]).segment), True
+    assert screen_volume(volume, symmetric).disagreement[0] == (0, 64)

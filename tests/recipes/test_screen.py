@@ -242,3 +242,13 @@ def test_results_carry_their_provenance_into_the_report_and_qa(screened, tiny_mo
     assert origin["bundle_fingerprint"] in (screened.out_dir / "report.html").read_text()
     reexport_figures(screened.out_dir / "slices.csv", tmp_path, "positives")
     assert origin["bundle_fingerprint"] in (tmp_path / "report.html").read_text()
+
+
+def test_tta_reports_disagreement_and_lists_the_least_sure_patients_first(messy_scans, tiny_models, tmp_path):
+    result = screen(messy_scans, tiny_models, tmp_path / "out", qa="none", tta=True)
+    screened = result.slices[result.slices["screened_positive"].fillna(False).astype(bool)]
+    assert len(screened) and screened["tta_disagreement"].between(0, 1).all()
+    assert result.slices.loc[~result.slices.index.isin(screened.index), "tta_disagreement"].isna().all()
+    known = result.patients["tta_disagreement"].dropna()
+    assert len(known) and known.is_monotonic_decreasing
+    assert json.loads((tmp_path / "out" / "provenance.json").read_text())["tta"] is True
