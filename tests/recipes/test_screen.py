@@ -89,7 +89,8 @@ def test_figures_show_five_panels_and_a_contact_sheet_per_patient(screened):
     one = cv2.imread(str(next(f for f in figures if f not in sheets)))
     assert one.shape[1] == 5 * 256 + 4 * 4  # image, true mask, predicted mask, two overlays
     html = (screened.out_dir / "report.html").read_text()
-    assert html.count("<tr>") == 1 + 3  # header + one row per patient
+    patients_table = html.split('<table id="patients"', 1)[1].split("</table>", 1)[0]
+    assert patients_table.count("<tr>") == 1 + 3  # header + one row per patient
 
 
 def test_qa_reexports_from_the_csv_alone(screened, tmp_path):
