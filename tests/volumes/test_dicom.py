@@ -161,3 +161,14 @@ def test_a_folder_mixing_dicom_and_slices_loses_neither(phantom, phantoms, tmp_p
     assert sorted(s.reader for s in studies) == ["dicom", "slice_folder"]
     slices = next(s for s in studies if s.reader == "slice_folder")
     assert len(slices.files) == len(list(patient.iterdir()))
+
+
+def test_a_series_the_models_do_not_use_is_accounted_for_as_skipped(phantom, tmp_path):
+    stack, _ = phantom
+    write_dicom_study(tmp_path, "P1", stack, SPACING, roles=("flair",))
+    t2 = write_dicom_study(tmp_path / "t2", "P1", stack, SPACING, roles=("t1",), descriptions={"t1": "AX T2 TSE"},
+                           study_uid=_study_uid(tmp_path))["t1"]
+    volume = read_study(find_studies(tmp_path)[0])
+    assert len(volume.refs) == len(stack)
+    assert sorted(p.path for p in volume.problems) == sorted(str(f) for f in t2)
+    assert all("skipped: series 'AX T2 TSE'" in p.reason for p in volume.problems)

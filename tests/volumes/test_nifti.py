@@ -103,3 +103,11 @@ def test_a_manifest_names_files_the_brats_names_do_not(phantom, tmp_path):
     (tmp_path / "Q7" / "mritool-series.json").write_text('{"flare": "scan_b.nii.gz"}')
     with pytest.raises(MritoolError, match="unknown role 'flare'"):
         read_study(find_studies(tmp_path)[0])
+
+
+def test_a_t2_volume_is_accounted_for_as_skipped(phantom, tmp_path):
+    stack, truth = phantom
+    write_nifti_study(tmp_path, "P1", stack, truth, SPACING)
+    (tmp_path / "P1_t2.nii.gz").write_bytes((tmp_path / "P1_t1.nii.gz").read_bytes())
+    volume = read_study(find_studies(tmp_path)[0])
+    assert [(p.path, p.reason.split(":")[0]) for p in volume.problems] == [(str(tmp_path / "P1_t2.nii.gz"), "skipped")]

@@ -26,7 +26,7 @@ import numpy as np
 from mritool.errors import MritoolError
 from mritool.volumes.limits import check_slice_count, check_slice_size
 from mritool.volumes.readers.base import MANIFEST, Study, VolumeReader, read_manifest, register_reader
-from mritool.volumes.volume import SliceRef, Volume
+from mritool.volumes.volume import Problem, SliceRef, Volume
 
 ROLES = ("t1", "flair", "t1ce")  # the models' channel order: pre-contrast, FLAIR, post-contrast
 DISPLAY = "HPL"  # highdicom's names for slice -> superior, row -> posterior, column -> left
@@ -125,8 +125,12 @@ class DicomReader(VolumeReader):
         # the writer puts masks back on the stored geometry, so SEG frames align with the source frames
         properties = {"geometry": flair.get_geometry(), "stored_geometry": flair_stored.get_geometry(),
                       "source_images": roles["flair"], "missing_sequences": missing}
+        used = {str(datasets[0].SeriesInstanceUID) for datasets in roles.values()}
+        skipped = [Problem(ds.filename, f"skipped: series {str(ds.get('SeriesDescription', ''))!r} is not one of the "
+                                        "sequences the models use") for uid, datasets in series.items()
+                   if uid not in used for ds in datasets]
         return Volume(study.patient_id, self.name, refs, list(stack), [None] * len(refs), spacing, affine,
-                      properties=properties)
+                      problems=skipped, properties=properties)
 
 
 def _assign_roles(study: Study, series: dict[str, list]) -> dict[str, list]:

@@ -22,7 +22,7 @@ import numpy as np
 from mritool.errors import MritoolError
 from mritool.volumes.limits import check_slice_count, check_slice_size
 from mritool.volumes.readers.base import MANIFEST, Study, VolumeReader, read_manifest, register_reader
-from mritool.volumes.volume import SliceRef, Volume
+from mritool.volumes.volume import Problem, SliceRef, Volume
 
 NIFTI = re.compile(r"^(?P<id>.+?)(?:_(?P<role>t1|t1ce|flair|t2|seg))?\.nii(?:\.gz)?$", re.IGNORECASE)
 CHANNELS = ("t1", "flair", "t1ce")  # the models' channel order: pre-contrast, FLAIR, post-contrast
@@ -121,7 +121,10 @@ class NiftiReader(VolumeReader):
         masks = list(truth) if truth is not None else [None] * count
         properties = {"transform": transform, "shape": flair.shape[:3], "affine": flair.affine, "header": flair.header,
                       "flair": roles["flair"], "missing_sequences": missing, "slice_axis": axis}
-        return Volume(study.patient_id, self.name, refs, list(stack), masks, spacing, display_affine,
+        used = {roles[role] for role in ROLES if role in roles}
+        skipped = [Problem(str(path), "skipped: not one of the sequences the models use (t1, flair, t1ce) or a truth")
+                   for path in study.files if path not in used and path.name != MANIFEST]
+        return Volume(study.patient_id, self.name, refs, list(stack), masks, spacing, display_affine, problems=skipped,
                       properties=properties)
 
 
