@@ -41,7 +41,7 @@ def with_problem_rows(merged: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFr
 def aggregate_patients(slices: pd.DataFrame, voxel_mm3: float | None = None, volumes: list[dict] = ()) -> pd.DataFrame:
     """A row per patient. Volume Dice stacks all slices (the measure published results use). Volumes in mm^3
     come from the voxel size the study's header gave (``voxel_mm3`` column), else from ``voxel_mm3``.
-    ``volumes`` adds the per-patient measures the engine took on whole volumes (HD95)."""
+    ``volumes`` adds what the engine measured on whole volumes (HD95, missing sequences, TTA disagreement)."""
     rows = []
     for patient, group in slices.groupby("patient_id", sort=False):
         ok = group[group["status"] == "ok"]
