@@ -185,6 +185,8 @@ def train():
 @click.option("--positive-fraction", default=0.5, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
               help="Share of tumor slices in each training batch.")
 @click.option("--backbone-weights", type=click.Path(dir_okay=False), help="Local ResNet50 no-top weights file.")
+@click.option("--monitor", default="val_loss", show_default=True, type=click.Choice(["val_loss", "val_auc"]),
+              help="What the plateau schedule watches and keeps the best epoch by.")
 @click.option("--slice-context/--no-slice-context", default=False, show_default=True,
               help="Screen on scores averaged with the neighbouring slices' (kernel 1/4, 1/2, 1/4).")
 def train_classifier_command(**kwargs):

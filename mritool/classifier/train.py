@@ -25,9 +25,11 @@ def train_classifier(
     split_path=None, validation_fraction: float = 0.2, target_sensitivity: float = TARGET_SENSITIVITY,
     positive_fraction: float = 0.5, backbone_weights=None, slice_context: bool = False, resume: bool = False,
     command: str | None = None, augment: AugmentConfig = AugmentConfig(), runtime: RuntimeSpec = DEFAULT_RUNTIME,
+    monitor: str = "val_loss",
 ) -> dict:
     """Train, pick the threshold reaching ``target_sensitivity`` on validation slices with ``runtime`` (the
-    one the card then names for screening), write the card."""
+    one the card then names for screening), write the card. ``monitor`` (val_loss or val_auc) is what the
+    plateau schedule watches and keeps the best epoch by."""
     out_dir = Path(out_dir)
     data = training_data(data_root, out_dir, preprocessing, split_path, validation_fraction, fit_config.seed)
     train, validation = data.train, data.validation
@@ -47,7 +49,7 @@ def train_classifier(
             loss="binary_crossentropy",
             metrics=[keras.metrics.AUC(name="auc")],
         )
-    training = fit(model, train_ds, validation_ds, out_dir, "classifier", fit_config, steps, "val_loss", initial_epoch)
+    training = fit(model, train_ds, validation_ds, out_dir, "classifier", fit_config, steps, monitor, initial_epoch)
 
     best = keras.models.load_model(weights_path(out_dir, "classifier"), compile=False)
     predict = make_predictor(best, runtime, weights_path(out_dir, "classifier"))

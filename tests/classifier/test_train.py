@@ -48,3 +48,15 @@ def test_card_round_trip_gives_the_same_predictions(tiny_models, phantoms, tmp_p
     write_card(tmp_path, card)  # records the re-saved weights' checksum
     again, again_card, _ = load_predictor(tmp_path, "classifier")
     np.testing.assert_allclose(patient_scores(data, slices, again, again_card.preprocessing)[0], first, atol=1e-6)
+
+
+def test_the_best_epoch_can_be_chosen_by_validation_auc(phantoms, tmp_path):
+    from mritool.bundle.fit_config import FitConfig
+    from mritool.classifier.train import train_classifier
+
+    card = train_classifier(phantoms, tmp_path, FitConfig(epochs=3, batch_size=4, steps_per_epoch=2, patience=3),
+                            PreprocessConfig(image_size=32), validation_fraction=0.34, monitor="val_auc")
+    log = pd.read_csv(tmp_path / "classifier_log.csv")
+    assert card.training["monitor"] == "val_auc"
+    # the last epoch reaching the highest AUC, not the lowest loss
+    assert card.training["best_epoch"] == int(log.loc[log["val_auc"] == log["val_auc"].max(), "epoch"].iloc[-1]) + 1
