@@ -306,14 +306,20 @@ class _Progress:
     """Patients done, slices per second and time left, on one stderr line rewritten in place."""
 
     def __init__(self):
-        self.started, self.slices = time.monotonic(), 0
+        self.started, self.slices, self.done = time.monotonic(), 0, 0
 
     def __call__(self, done: int, total: int, slices: int) -> None:
-        self.slices += slices
+        self.slices, self.done = self.slices + slices, done
         elapsed = max(time.monotonic() - self.started, 1e-9)
         left = elapsed / done * (total - done)
         click.echo(f"\rscreening: {done}/{total} patients, {self.slices / elapsed:.1f} slices/s, "
                    f"about {left:.0f} s left ", err=True, nl=done == total)
+
+    def summary(self, resumed: int, errors: int) -> str:
+        elapsed = time.monotonic() - self.started
+        return (f"screened {self.done} patients ({self.slices} slices) in {elapsed:.0f} s, "
+                f"{self.slices / max(elapsed, 1e-9):.1f} slices/s; {resumed} taken from an earlier run; "
+                f"{errors} error rows")
 
 
 @main.command("tune")
@@ -354,18 +360,35 @@ def tune_command(**kwargs):
 @click.option("--overwrite", is_flag=True, help="Replace the results of an earlier run in OUT.")
 @click.option("--tta", is_flag=True, help="Segment each slice and its mirror image, average them and report how "
               "far they disagree (tta_disagreement; least sure patients first). Costs a second segmenter pass.")
+@click.option("--resume", is_flag=True, help="Continue a run in OUT: keep the patients it finished with the same "
+              "models and settings, screen the rest (and any whose input changed).")
+@click.option("--engine", default="local", show_default=True, type=click.Choice(["local", "ray"]),
+              help="local: this machine, the fastest there. ray: an actor pool on Ray Data (the ray extra); OUT must "
+                   "be a path every worker can write.")
+@click.option("--ray-address", help="Join this Ray cluster (e.g. ray://head:10001 or auto); default: a local Ray.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1),
+              help="Ray actors, each loading the models once.")
 def screen_command(**kwargs):
     """Screen every slice, segment the screened positives, write CSVs, masks, figures and report.html.
+
+    Exits with status 3 when some inputs could not be screened (their rows in slices.csv say why).
 
     \b
     Example:
       mritool screen scans/ --models models/ --out results/
+      mritool screen /shared/registry --models models/ --out /shared/results --engine ray --ray-address auto --workers 16 --resume
     """
     from mritool.recipes.screen import screen
 
-    result = screen(progress=_Progress(), **kwargs)
+    progress = _Progress()
+    result = screen(progress=progress, **kwargs)
     _echo_metrics(result.summary)
     click.echo(f"report: {result.out_dir / 'report.html'}")
+    errors = result.summary["error rows"]
+    click.echo(progress.summary(result.resumed, errors), err=True)
+    if errors:
+        click.echo(f"error: {errors} input files could not be screened (status 'error' in slices.csv)", err=True)
+        sys.exit(3)
 
 
 @main.command("export")

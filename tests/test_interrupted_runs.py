@@ -14,9 +14,9 @@ import pytest
 RESULT_COLUMNS = ["patient_id", "slice_index", "tumor_probability", "predicted_area_px", "status"]
 
 
-def _screen(scans, models, out, overwrite=False):
+def _screen(scans, models, out, overwrite=False, extra=()):
     command = [sys.executable, "-m", "mritool", "screen", str(scans), "--models", str(models), "--out", str(out),
-               "--qa", "positives"] + (["--overwrite"] if overwrite else [])
+               "--qa", "positives"] + (["--overwrite"] if overwrite else []) + list(extra)
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
@@ -54,3 +54,52 @@ def test_a_killed_run_leaves_nothing_complete_looking_and_a_rerun_matches(refere
     assert rerun.wait(timeout=300) == 0, rerun.stderr.read()
     assert (out / "run.json").is_file()
     pd.testing.assert_frame_equal(_results(out), expected)
+
+
+def _outputs(out):
+    """Every result a resumed run must reproduce byte for byte: the tables (with the output folder's own
+    path written as OUT, the only thing two folders cannot share), the masks, the figures and the
+    completion summary. The report and provenance.json differ by their clock readings only."""
+    files = {name: (out / name).read_text().replace(str(out), "OUT") for name in ("slices.csv", "patients.csv", "run.json")}
+    for folder in ("masks", "figures"):
+        files |= {str(path.relative_to(out)): path.read_bytes() for path in sorted((out / folder).rglob("*")) if path.is_file()}
+    return files
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory):
+    from mritool.data.synthetic import make_phantoms
+
+    return make_phantoms(tmp_path_factory.mktemp("cohort"), patients=24, slices=12, size=64, seed=5)
+
+
+def test_a_cohort_killed_mid_way_resumes_to_the_same_bytes_and_another_bundle_recomputes(cohort, tiny_models, tmp_path):
+    import json
+
+    from mritool.recipes.screen import screen
+
+    whole = tmp_path / "whole"
+    assert _screen(cohort, tiny_models, whole).wait(timeout=600) == 0
+    out = tmp_path / "out"
+    process = _screen(cohort, tiny_models, out)
+    parts = out / "parts"
+    while process.poll() is None and len(list(parts.glob("*.json"))) < 3:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    committed = len(list(parts.glob("*.json")))
+    assert 3 <= committed < 24 and not (out / "run.json").exists()  # the signal landed mid-cohort
+    resumed = _screen(cohort, tiny_models, out, extra=["--resume"])
+    assert resumed.wait(timeout=600) == 0, resumed.stderr.read()
+    assert f"{committed} taken from an earlier run" in resumed.stderr.read()
+    assert _outputs(out) == _outputs(whole)
+
+    other = tmp_path / "other_models"
+    shutil.copytree(tiny_models, other)
+    card = json.loads((other / "classifier.json").read_text())
+    card["threshold"] = 0.0  # every slice screened positive: another bundle, other masks
+    (other / "classifier.json").write_text(json.dumps(card))
+    again = screen(cohort, other, out, resume=True)
+    fresh = screen(cohort, other, tmp_path / "fresh")
+    assert again.resumed == 0
+    assert _outputs(out) == _outputs(fresh.out_dir)

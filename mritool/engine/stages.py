@@ -4,6 +4,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mritool.bundle.card import ClassifierCard, SegmenterCard, read_card
+from mritool.bundle.fingerprint import bundle_fingerprint
 from mritool.bundle.postprocessing import PostProcessConfig
 from mritool.bundle.runtime_spec import RuntimeSpec
 from mritool.errors import MritoolError
@@ -41,16 +42,43 @@ class Stages:
         return self.segmenter_card.postprocessing
 
 
-def load_stages(models_dir, runtime: str | None = None, precision: str | None = None, tta: bool = False) -> Stages:
-    """Both stages of ``models_dir`` as batch predictors on the runtime the classifier's card was tuned
-    on, or on ``runtime`` / ``precision`` where given; a clear error for a missing folder, card or weights.
-    ``tta``: the segmenter also sees each slice mirrored (the classifier does not: its threshold was
-    chosen on plain scores)."""
+@dataclass(frozen=True)
+class StagesSpec:
+    """What loads the two stages on any machine: the model folder, both cards (read and checked), the
+    runtime they run on and whether the segmenter uses TTA. Small and picklable: a cluster's workers
+    get this and load the models themselves."""
+
+    models_dir: Path
+    classifier_card: ClassifierCard
+    segmenter_card: SegmenterCard
+    runtime: RuntimeSpec
+    tta: bool = False
+
+    @property
+    def fingerprint(self) -> str:
+        return bundle_fingerprint(self.classifier_card, self.segmenter_card)
+
+    def load(self) -> Stages:
+        classify, classifier_card, _ = load_predictor(self.models_dir, "classifier", self.runtime)
+        segment, segmenter_card, _ = load_predictor(self.models_dir, "segmenter", self.runtime)
+        return Stages(classify, classifier_card, with_flips(segment) if self.tta else segment, segmenter_card,
+                      self.runtime, self.tta)
+
+
+def stages_spec(models_dir, runtime: str | None = None, precision: str | None = None, tta: bool = False) -> StagesSpec:
+    """The stages of ``models_dir`` on the runtime the classifier's card was tuned on, or on ``runtime`` /
+    ``precision`` where given; a clear error for a missing folder or card. ``tta``: the segmenter also
+    sees each slice mirrored (the classifier does not: its threshold was chosen on plain scores)."""
     models_dir = Path(models_dir)
     if not models_dir.is_dir():
         raise MritoolError(f"{models_dir}: no such model folder")
-    tuned_on = read_card(models_dir, "classifier").runtime
+    classifier_card = read_card(models_dir, "classifier")
+    tuned_on = classifier_card.runtime
     runtime = replace(tuned_on, name=runtime or tuned_on.name, precision=precision or tuned_on.precision)
-    classify, classifier_card, _ = load_predictor(models_dir, "classifier", runtime)
-    segment, segmenter_card, _ = load_predictor(models_dir, "segmenter", runtime)
-    return Stages(classify, classifier_card, with_flips(segment) if tta else segment, segmenter_card, runtime, tta)
+    return StagesSpec(models_dir, classifier_card, read_card(models_dir, "segmenter"), runtime, tta)
+
+
+def load_stages(models_dir, runtime: str | None = None, precision: str | None = None, tta: bool = False) -> Stages:
+    """Both stages of ``models_dir`` loaded as batch predictors (see ``stages_spec``); a clear error for
+    missing or broken weights too."""
+    return stages_spec(models_dir, runtime, precision, tta).load()

@@ -8,8 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from mritool.bundle.fingerprint import bundle_fingerprint
 from mritool.engine.local import screen_studies
-from mritool.engine.stages import Stages, load_stages
+from mritool.engine.patient import PatientResult
+from mritool.engine.ray_runner import screen_studies_ray
+from mritool.engine.stages import Stages, StagesSpec, stages_spec
+from mritool.engine.store import PARTS, ResultStore
 from mritool.errors import MritoolError
 from mritool.io import read_json, write_csv_atomic, write_text_atomic
 from mritool.report.figures import export_figures, figure_table, volume_figures
@@ -27,35 +31,79 @@ class ScreeningResult:
     patients: pd.DataFrame
     summary: dict
     out_dir: Path
+    resumed: int = 0  # patients taken from an earlier run's committed results
+
+
+ENGINES = ("local", "ray")
+
+
+def run_signature(stages: Stages | StagesSpec, qa: str) -> dict:
+    """What must match for a committed patient result to stand for this run's."""
+    return {"bundle": bundle_fingerprint(stages.classifier_card, stages.segmenter_card),
+            "runtime": str(stages.runtime), "tta": stages.tta, "qa": qa}
 
 
 def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | None = None, qa: str = "positives",
            batch_size: int = 32, voxel_mm3: float | None = None, progress=None, stages: Stages | None = None,
            timings=None, runtime: str | None = None, precision: str | None = None,
-           overwrite: bool = False, tta: bool = False) -> ScreeningResult:
+           overwrite: bool = False, tta: bool = False, resume: bool = False, engine: str = "local",
+           ray_address: str | None = None, workers: int = 1) -> ScreeningResult:
     """Screen the studies under ``scans`` (or the given ``studies``) with the models of ``models_dir`` (or
-    already loaded ``stages``) on ``runtime`` / ``precision`` (default: those the models were tuned on).
-    ``out_dir`` must hold no earlier results unless ``overwrite``."""
+    already loaded ``stages``, local engine only) on ``runtime`` / ``precision`` (default: those the models
+    were tuned on), on the ``local`` engine or on ``ray`` (``workers`` actors, at ``ray_address`` or on a
+    local Ray). Each patient's result is committed under ``out_dir/parts`` as it finishes; ``resume`` keeps
+    those valid for this bundle and settings and screens only the rest. ``out_dir`` must otherwise hold
+    no earlier results unless ``overwrite``. ``progress(done, total, slices)`` counts the patients screened
+    in this run."""
+    if engine not in ENGINES:
+        raise MritoolError(f"engine must be one of {ENGINES}, not {engine!r}")
+    if engine == "ray" and stages is not None:
+        raise MritoolError("the Ray engine loads the models on its workers: give a model folder, not loaded stages")
     started = datetime.now(timezone.utc)
     studies = find_studies(scans) if studies is None else studies  # bad input fails before the models load
-    with output_folder(out_dir, overwrite) as out_dir:
-        stages = stages or load_stages(models_dir, runtime, precision, tta)
-        cohort = screen_studies(studies, stages, out_dir / "masks", batch_size, progress, timings,
-                                partial(volume_figures, out_dir=out_dir / "figures", which=qa))
-        table = pd.DataFrame(cohort.slices, columns=["patient_id", "slice_index", "image_path", "mask_path", "study_path"])
-        merged = merge_slices(table, cohort.records)
-        if cohort.problems:
-            merged = with_problem_rows(merged, pd.DataFrame(cohort.problems).assign(status="error"))
-        patients = aggregate_patients(merged, voxel_mm3, cohort.volumes)
+    with output_folder(out_dir, overwrite, resume) as out_dir:
+        source = stages or stages_spec(models_dir, runtime, precision, tta)
+        store = ResultStore(out_dir / PARTS, run_signature(source, qa))
+        done = {}
+        if resume:
+            done = {position: result for position, study in enumerate(studies)
+                    if (result := store.load(study)) is not None}
+        todo = [position for position in range(len(studies)) if position not in done]
+        for position in todo:
+            store.discard(studies[position])
+        figures = partial(volume_figures, out_dir=out_dir / "figures", which=qa)
+        pending = [studies[position] for position in todo]
+        if engine == "ray":
+            results = screen_studies_ray(pending, source, out_dir / "masks", batch_size, figures, store,
+                                         ray_address, workers)
+        else:
+            results = screen_studies(pending, stages or source.load(), out_dir / "masks", batch_size, timings,
+                                     figures, store)
+        for count, (position, result) in enumerate(results, start=1):
+            done[todo[position]] = result
+            if progress:
+                progress(count, len(todo), result.slice_count)
+        merged, patients, figure_rows = _merge([done[position] for position in range(len(studies))], voxel_mm3)
         write_csv_atomic(out_dir / "slices.csv", merged)
         write_csv_atomic(out_dir / "patients.csv", patients)
-        figures = figure_table([row for rows in cohort.extras for row in rows])
         summary = screening_summary(merged, patients)
-        origin = provenance(stages, models_dir, Path(scans).absolute() if scans is not None else None, started, summary)
+        origin = provenance(source, models_dir, Path(scans).absolute() if scans is not None else None, started, summary)
         write_text_atomic(out_dir / PROVENANCE, json.dumps(origin, indent=2) + "\n")
-        write_report(out_dir / "report.html", summary, patients, figures, origin)
+        write_report(out_dir / "report.html", summary, patients, figure_rows, origin)
         mark_complete(out_dir, summary)
-    return ScreeningResult(merged, patients, summary, out_dir)
+    return ScreeningResult(merged, patients, summary, out_dir, len(studies) - len(todo))
+
+
+def _merge(results: list[PatientResult], voxel_mm3: float | None):
+    """The slices table (every input file a row, in study order), the patients table and the figures."""
+    table = pd.DataFrame([row for result in results for row in result.slices],
+                         columns=["patient_id", "slice_index", "image_path", "mask_path", "study_path"])
+    merged = merge_slices(table, [record for result in results for record in result.records])
+    problems = [problem for result in results for problem in result.problems]
+    if problems:
+        merged = with_problem_rows(merged, pd.DataFrame(problems))
+    patients = aggregate_patients(merged, voxel_mm3, [result.volume for result in results if result.volume])
+    return merged, patients, figure_table([row for result in results for row in result.figures])
 
 
 def reexport_figures(slices_csv, out_dir, qa: str = "all", overwrite: bool = False) -> pd.DataFrame:

@@ -51,7 +51,7 @@ def aggregate_patients(slices: pd.DataFrame, voxel_mm3: float | None = None, vol
         row = {
             "patient_id": patient,
             "slices": len(group),
-            "error_slices": int((group["status"] != "ok").sum()),
+            "error_slices": int((group["status"] == "error").sum()),
             "screened_positive_slices": int(ok["screened_positive"].fillna(False).sum()),
             "predicted_tumor_slices": int(ok["predicted_tumor"].fillna(False).sum()),
             "predicted_volume_px": volume_px,

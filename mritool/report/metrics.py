@@ -11,7 +11,8 @@ def screening_summary(slices: pd.DataFrame, patients: pd.DataFrame) -> dict:
     summary = {
         "patients": int(len(patients)),
         "slices": int(len(slices)),
-        "error rows": int((slices["status"] != "ok").sum()),
+        "error rows": int((slices["status"] == "error").sum()),
+        "skipped files": int((slices["status"] == "skipped").sum()),
         "screened positive slices": int(ok["screened_positive"].fillna(False).sum()),
         "predicted tumor slices": int(ok["predicted_tumor"].fillna(False).sum()),
         "patients called tumor": int((patients["patient_call"] == "tumor").sum()),

@@ -2,7 +2,8 @@
 marked complete only by the last file a run writes.
 
 A folder that holds results (``RESULTS``) is refused unless the run may overwrite, and then only those
-results are removed, never other files. ``run.json`` is written last, so a run killed half-way leaves
+results are removed, never other files; or unless it resumes, and then they are kept (the engine
+decides which patients' results still hold) and only the completion marker goes. ``run.json`` is written last, so a run killed half-way leaves
 masks and figures but no marker and no tables: nothing that looks complete.
 """
 
@@ -16,7 +17,7 @@ from mritool.errors import MritoolError
 from mritool.io import write_text_atomic
 
 PROVENANCE = "provenance.json"
-RESULTS = ("slices.csv", "patients.csv", PROVENANCE, "report.html", "run.json", "masks", "figures")
+RESULTS = ("slices.csv", "patients.csv", PROVENANCE, "report.html", "run.json", "masks", "figures", "parts")
 MARKER = "run.json"
 LOCK = ".mritool.lock"
 
@@ -49,8 +50,10 @@ def _take_lock(out_dir: Path) -> Path:
 
 
 @contextmanager
-def output_folder(out_dir, overwrite: bool = False):
+def output_folder(out_dir, overwrite: bool = False, resume: bool = False):
     """The folder, created, locked for this run and cleared of earlier results (when ``overwrite``)."""
+    if overwrite and resume:
+        raise MritoolError("--overwrite discards earlier results and --resume keeps them: choose one")
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -61,9 +64,11 @@ def output_folder(out_dir, overwrite: bool = False):
     lock = _take_lock(out_dir)
     try:
         earlier = [name for name in RESULTS if (out_dir / name).exists()]
-        if earlier and not overwrite:
+        if resume:
+            earlier = [MARKER] if MARKER in earlier else []
+        elif earlier and not overwrite:
             raise MritoolError(f"{out_dir}: holds another run's results ({', '.join(earlier)}); "
-                               "choose another output folder or pass --overwrite")
+                               "choose another output folder, pass --overwrite, or --resume to continue it")
         for name in earlier:
             target = out_dir / name
             shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink()

@@ -2,24 +2,15 @@
 software, the input and the clock, so that a report passed on can be traced (``provenance.json`` and
 the top of ``report.html``)."""
 
-import hashlib
-import json
 from datetime import datetime, timezone
 from importlib import metadata
 
 from mritool import __version__
-from mritool.engine.stages import Stages
+from mritool.bundle.fingerprint import bundle_fingerprint
+from mritool.engine.stages import Stages, StagesSpec
 
 LIBRARIES = ("numpy", "pandas", "opencv-python-headless", "tensorflow-cpu", "tensorflow", "keras", "openvino",
              "onnxruntime", "nibabel", "pydicom", "highdicom")
-
-
-def bundle_fingerprint(stages: Stages) -> str:
-    """One hash of both cards, which hold their weights' sha256: same fingerprint, same models and settings."""
-    cards = [card.to_dict() for card in (stages.classifier_card, stages.segmenter_card)]
-    for card in cards:
-        card.pop("versions", None)  # the library versions of the machine that last wrote the card
-    return hashlib.sha256(json.dumps(cards, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def _installed() -> dict:
@@ -32,12 +23,12 @@ def _installed() -> dict:
     return versions
 
 
-def provenance(stages: Stages, models_dir, input_root, started: datetime, summary: dict) -> dict:
+def provenance(stages: Stages | StagesSpec, models_dir, input_root, started: datetime, summary: dict) -> dict:
     classifier, segmenter = stages.classifier_card, stages.segmenter_card
     operating_point = {k: classifier.validation_metrics.get(k) for k in ("sensitivity", "specificity", "roc_auc", "slices")}
     finished = datetime.now(timezone.utc)
     return {
-        "bundle_fingerprint": bundle_fingerprint(stages),
+        "bundle_fingerprint": bundle_fingerprint(classifier, segmenter),
         "models": str(models_dir) if models_dir is not None else None,
         "cards": {"classifier": classifier.to_dict()["card_version"], "segmenter": segmenter.to_dict()["card_version"]},
         "weights_sha256": {"classifier": classifier.weights_sha256, "segmenter": segmenter.weights_sha256},
@@ -51,5 +42,5 @@ def provenance(stages: Stages, models_dir, input_root, started: datetime, summar
         "input": str(input_root) if input_root is not None else None,
         "started": started.isoformat(timespec="seconds"),
         "duration_s": round((finished - started).total_seconds(), 1),
-        "counts": {key: summary[key] for key in ("patients", "slices", "error rows") if key in summary},
+        "counts": {key: summary[key] for key in ("patients", "slices", "error rows", "skipped files") if key in summary},
     }

@@ -18,11 +18,13 @@ class SliceRef:
 
 
 class Problem(NamedTuple):
-    """A file of a study that is not one of its slices, and why."""
+    """A file of a study that is not one of its slices, and why: an error, or ``skipped`` where the file is
+    fine but not something the models use (a T2 series, a localiser)."""
 
     path: str
     reason: str
     is_mask: bool = False
+    skipped: bool = False
 
 
 @dataclass

@@ -110,4 +110,4 @@ def test_a_t2_volume_is_accounted_for_as_skipped(phantom, tmp_path):
     write_nifti_study(tmp_path, "P1", stack, truth, SPACING)
     (tmp_path / "P1_t2.nii.gz").write_bytes((tmp_path / "P1_t1.nii.gz").read_bytes())
     volume = read_study(find_studies(tmp_path)[0])
-    assert [(p.path, p.reason.split(":")[0]) for p in volume.problems] == [(str(tmp_path / "P1_t2.nii.gz"), "skipped")]
+    assert [(p.path, p.skipped) for p in volume.problems] == [(str(tmp_path / "P1_t2.nii.gz"), True)]

@@ -126,8 +126,8 @@ class DicomReader(VolumeReader):
         properties = {"geometry": flair.get_geometry(), "stored_geometry": flair_stored.get_geometry(),
                       "source_images": roles["flair"], "missing_sequences": missing}
         used = {str(datasets[0].SeriesInstanceUID) for datasets in roles.values()}
-        skipped = [Problem(ds.filename, f"skipped: series {str(ds.get('SeriesDescription', ''))!r} is not one of the "
-                                        "sequences the models use") for uid, datasets in series.items()
+        skipped = [Problem(ds.filename, f"series {str(ds.get('SeriesDescription', ''))!r} is not one of the sequences "
+                           "the models use", skipped=True) for uid, datasets in series.items()
                    if uid not in used for ds in datasets]
         return Volume(study.patient_id, self.name, refs, list(stack), [None] * len(refs), spacing, affine,
                       problems=skipped, properties=properties)

@@ -122,7 +122,7 @@ class NiftiReader(VolumeReader):
         properties = {"transform": transform, "shape": flair.shape[:3], "affine": flair.affine, "header": flair.header,
                       "flair": roles["flair"], "missing_sequences": missing, "slice_axis": axis}
         used = {roles[role] for role in ROLES if role in roles}
-        skipped = [Problem(str(path), "skipped: not one of the sequences the models use (t1, flair, t1ce) or a truth")
+        skipped = [Problem(str(path), "not one of the sequences the models use (t1, flair, t1ce) or a truth", skipped=True)
                    for path in study.files if path not in used and path.name != MANIFEST]
         return Volume(study.patient_id, self.name, refs, list(stack), masks, spacing, display_affine, problems=skipped,
                       properties=properties)

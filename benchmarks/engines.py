@@ -1,0 +1,70 @@
+"""The local engine and the Ray engine on the same studies, side by side in one run.
+
+Each engine screens the whole root as ``mritool screen`` would, model loading included (the Ray run
+also starts a local Ray and its actors), into its own temporary folder; the order alternates over
+``--repeats`` rounds and medians are printed, with the Ray overhead as a ratio. Then an estimate for a
+10,000-patient registry on N workers from the measured per-patient cost: a worker screens its share at
+the local engine's rate on its own cores, plus the measured Ray start-up once.
+
+    python benchmarks/engines.py --data ../shared/data/lgg/kaggle_3m --models models/ --repeats 3
+"""
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from mritool.recipes.screen import screen
+from mritool.volumes.readers import find_studies
+
+REGISTRY = 10_000
+
+
+def timed(engine: str, studies, models: Path, out: Path, qa: str, workers: int) -> tuple[float, int]:
+    started = time.monotonic()
+    result = screen(studies=studies, models_dir=models, out_dir=out, qa=qa, engine=engine, workers=workers)
+    return time.monotonic() - started, int(result.summary["slices"])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--models", type=Path, required=True)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=1, help="Ray actors (each loads the models once)")
+    parser.add_argument("--qa", default="positives", choices=["all", "positives", "none"])
+    args = parser.parse_args()
+
+    import ray
+
+    studies = find_studies(args.data)
+    walls = {"local": [], "ray": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for round_ in range(args.repeats):
+            for engine in ("local", "ray") if round_ % 2 == 0 else ("ray", "local"):
+                wall, slices = timed(engine, studies, args.models, Path(tmp) / f"{engine}{round_}", args.qa, args.workers)
+                walls[engine].append(wall)
+                print(f"round {round_} {engine}: {wall:.1f} s, {slices / wall:.1f} slices/s", flush=True)
+                if engine == "ray":
+                    ray.shutdown()  # each Ray round starts cold, as a new command would
+        started = time.monotonic()
+        ray.init(include_dashboard=False, log_to_driver=False, logging_level="error")
+        ray_start = time.monotonic() - started
+        ray.shutdown()
+
+    local, remote = statistics.median(walls["local"]), statistics.median(walls["ray"])
+    print(f"\n{len(studies)} patients, {slices} slices, QA {args.qa}, {args.workers} Ray worker(s), "
+          f"medians of {args.repeats}")
+    print(f"| engine | wall s | slices/s |\n|---|---:|---:|\n| local | {local:.1f} | {slices / local:.1f} |\n"
+          f"| ray | {remote:.1f} | {slices / remote:.1f} |")
+    print(f"Ray overhead: {remote / local:.2f}x the local wall (ray.init alone {ray_start:.1f} s)")
+    per_patient = local / len(studies)
+    print(f"per-patient cost on this machine (local engine, 2 cores): {per_patient:.2f} s")
+    for workers in (1, 8, 32, 128):
+        hours = (ray_start + REGISTRY * per_patient / workers) / 3600
+        print(f"estimate, {REGISTRY} patients on {workers} workers of 2 cores: {hours:.2f} h")
+
+
+if __name__ == "__main__":
+    main()

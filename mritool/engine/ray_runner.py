@@ -1,0 +1,79 @@
+"""The Ray runner: the per-patient screening function on Ray Data, for cohorts that outgrow one machine.
+
+Studies go out one per batch to a pool of actors; each actor loads the model bundle and compiles its
+runtime once, then reads, screens and writes its patients (``screen_patient``) and commits each
+patient's result itself. So outputs go to one **shared path** every worker can write (the output
+folder must be on a file system all nodes mount: NFS, Lustre, a FUSE-mounted bucket), and the driver
+only gathers the small JSON results to assemble the tables and the report at the end. A worker lost
+mid-patient leaves no committed part for it; ``--resume`` recomputes exactly those patients.
+
+Ray is the optional extra ``mritool[ray]`` (installed on every node of a cluster); without an address a
+local Ray is started on this machine.
+"""
+
+import os
+import pickle
+from collections.abc import Iterator
+from pathlib import Path
+
+from mritool.engine.patient import PatientResult, screen_patient
+from mritool.engine.stages import StagesSpec
+from mritool.engine.store import ResultStore
+from mritool.errors import MritoolError
+from mritool.volumes.readers import Study
+
+
+class _Worker:
+    """One actor of the pool: the stages loaded once, then one study per call."""
+
+    def __init__(self, spec: StagesSpec, masks_dir: Path, batch_size: int, after_write, store: ResultStore | None):
+        self.stages = spec.load()
+        self.masks_dir, self.batch_size, self.after_write, self.store = masks_dir, batch_size, after_write, store
+        Path(masks_dir).mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, batch: dict) -> dict:
+        results = []
+        for blob in batch["study"]:
+            study = pickle.loads(blob)
+            result = screen_patient(study, self.stages, self.masks_dir, self.batch_size, self.after_write)
+            if self.store:
+                self.store.commit(study, result)
+            results.append(result.to_json())
+        return {"position": batch["position"], "result": results}
+
+
+def _start_ray(address: str | None, cpus: int | None):
+    try:
+        import ray
+    except ImportError:
+        raise MritoolError('the Ray engine needs the ray extra: pip install "mritool[ray]"') from None
+    if not ray.is_initialized():
+        # A local Ray's workers import mritool from where this driver did; a cluster's nodes have it installed.
+        package_root = str(Path(__file__).resolve().parents[2])
+        local = {"num_cpus": cpus, "runtime_env": {"env_vars": {
+            "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}}}
+        try:
+            ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level="error",
+                     **({} if address else local))
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise MritoolError(f"cannot start or join Ray{f' at {address}' if address else ''}: {exc}") from None
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False  # progress is ours, on one stderr line
+    return ray
+
+
+def screen_studies_ray(studies: list[Study], spec: StagesSpec, masks_dir, batch_size: int = 32, after_write=None,
+                       store: ResultStore | None = None, address: str | None = None, workers: int = 1,
+                       cpus_per_worker: float = 1) -> Iterator[tuple[int, PatientResult]]:
+    """(position in ``studies``, result) for every study, as the workers finish them (not in order)."""
+    if not studies:
+        return
+    ray = _start_ray(address, max(int(workers * cpus_per_worker), 1))
+    items = [{"position": position, "study": pickle.dumps(study)} for position, study in enumerate(studies)]
+    dataset = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
+        _Worker, batch_size=1, concurrency=workers, num_cpus=cpus_per_worker,
+        fn_constructor_kwargs={"spec": spec, "masks_dir": Path(masks_dir), "batch_size": batch_size,
+                               "after_write": after_write, "store": store},
+    )
+    for row in dataset.iter_rows():
+        yield int(row["position"]), PatientResult.from_json(row["result"])

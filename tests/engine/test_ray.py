@@ -1,0 +1,36 @@
+"""The Ray engine against the local one on the same cohort: the same rows, predictions and files."""
+
+import shutil
+
+import pytest
+
+from mritool.recipes.screen import screen
+
+ray = pytest.importorskip("ray", reason="the Ray engine is the ray extra: pip install 'mritool[ray]'")
+
+
+def _text(path, out_dir):
+    return path.read_text().replace(str(out_dir), "OUT")
+
+
+def _files(folder):
+    return {path.relative_to(folder): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def test_ray_and_local_engines_give_identical_tables_and_files(phantoms, tiny_models, tmp_path):
+    scans = tmp_path / "scans"
+    shutil.copytree(phantoms, scans)
+    (scans / "broken_flair.nii.gz").write_bytes(b"not a NIfTI file")  # an unreadable study inside the cohort
+    local = screen(scans, tiny_models, tmp_path / "local", qa="all")
+    try:
+        remote = screen(scans, tiny_models, tmp_path / "ray", qa="all", engine="ray", workers=2)
+    finally:
+        ray.shutdown()
+    for name in ("slices.csv", "patients.csv"):
+        assert _text(remote.out_dir / name, remote.out_dir) == _text(local.out_dir / name, local.out_dir)
+    for folder in ("masks", "figures"):
+        assert _files(remote.out_dir / folder) == _files(local.out_dir / folder)
+    assert len(_files(local.out_dir / "masks")) == (local.slices["status"] == "ok").sum() > 0
+    errors = remote.slices[remote.slices["status"] == "error"]
+    assert errors["image_path"].str.endswith("broken_flair.nii.gz").tolist() == [True]  # the rest finished
+    assert remote.summary["patients"] == 7
