@@ -9,6 +9,7 @@ import time
 import click
 
 from mritool.bundle.card import TARGET_SENSITIVITY
+from mritool.bundle.keras_import import VERBOSE, import_keras
 from mritool.bundle.fit_config import POLICIES, SCHEDULES, FitConfig
 from mritool.errors import MritoolError
 
@@ -34,21 +35,7 @@ def _command_line() -> str:
     return shlex.join(["mritool", *sys.argv[1:]])
 
 
-MODEL_COMMANDS = {"train", "evaluate", "tune", "screen", "demo"}  # the commands that load TensorFlow
-
-
-def _import_quietly() -> None:
-    """TensorFlow's native logging writes several lines to stderr on import whatever TF_CPP_MIN_LOG_LEVEL
-    says; importing it with the stderr descriptor pointed at /dev/null keeps every error one line."""
-    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(null, 2)
-    try:
-        import keras  # noqa: F401
-        import tensorflow  # noqa: F401
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(null)
+MODEL_COMMANDS = {"train", "evaluate", "tune", "demo"}  # the commands that always load TensorFlow
 
 
 @click.group(cls=FriendlyGroup)
@@ -64,8 +51,10 @@ def main(ctx, verbose):
       mritool index phantoms/
       mritool demo --out demo-output/
     """
-    if not verbose and ctx.invoked_subcommand in MODEL_COMMANDS:
-        _import_quietly()
+    if verbose:
+        os.environ[VERBOSE] = "1"
+    elif ctx.invoked_subcommand in MODEL_COMMANDS:
+        import_keras()
 
 
 @main.command()
@@ -368,6 +357,8 @@ def tune_command(**kwargs):
 @click.option("--ray-address", help="Join this Ray cluster (e.g. ray://head:10001 or auto); default: a local Ray.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1),
               help="Ray actors, each loading the models once.")
+@click.option("--cpus-per-worker", type=click.IntRange(1),
+              help="CPUs each Ray actor reserves and computes on (default: this machine's cores / --workers).")
 def screen_command(**kwargs):
     """Screen every slice, segment the screened positives, write CSVs, masks, figures and report.html.
 

@@ -20,6 +20,7 @@ from typing import ClassVar
 import pandas as pd
 
 from mritool import __version__
+from mritool.bundle.keras_import import import_keras
 from mritool.bundle.postprocessing import PostProcessConfig
 from mritool.bundle.runtime_spec import DEFAULT_RUNTIME, RuntimeSpec
 from mritool.data.preprocessing import PreprocessConfig
@@ -190,8 +191,7 @@ def file_sha256(path) -> str:
 def load_model(model_dir, kind: str):
     """(Keras model, card) of one stage; fails clearly when the card is missing, out of range, or disagrees
     with the weights (input size, kind of output)."""
-    import keras
-
+    keras = import_keras()
     card = read_card(model_dir, kind)
     path = weights_path(model_dir, kind)
     try:  # safe_mode stays on: a Lambda layer's code is refused, not run

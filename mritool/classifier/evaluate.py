@@ -14,7 +14,7 @@ from mritool.training.slices import evaluation_split, labelled_data
 
 def evaluate_classifier(data_root, model_dir, out_dir=None, split_path=None, subset="validation",
                         threshold: float | None = None) -> dict:
-    predict, card, _ = load_predictor(model_dir, "classifier")
+    predict, card = load_predictor(model_dir, "classifier")
     data = labelled_data(data_root)
     slices = data.subset(evaluation_split(model_dir, split_path), subset)
     out_dir = Path(out_dir or Path(model_dir) / "evaluation")

@@ -64,11 +64,14 @@ def _start_ray(address: str | None, cpus: int | None):
 
 def screen_studies_ray(studies: list[Study], spec: StagesSpec, masks_dir, batch_size: int = 32, after_write=None,
                        store: ResultStore | None = None, address: str | None = None, workers: int = 1,
-                       cpus_per_worker: float = 1) -> Iterator[tuple[int, PatientResult]]:
-    """(position in ``studies``, result) for every study, as the workers finish them (not in order)."""
+                       cpus_per_worker: int | None = None) -> Iterator[tuple[int, PatientResult]]:
+    """(position in ``studies``, result) for every study, as the workers finish them (not in order).
+    ``cpus_per_worker`` defaults to this machine's cores shared among the workers: Ray limits each actor's
+    math libraries to the CPUs it reserved, so one actor with one CPU would leave the others idle."""
     if not studies:
         return
-    ray = _start_ray(address, max(int(workers * cpus_per_worker), 1))
+    cpus_per_worker = cpus_per_worker or max((os.cpu_count() or 1) // workers, 1)
+    ray = _start_ray(address, workers * cpus_per_worker)
     items = [{"position": position, "study": pickle.dumps(study)} for position, study in enumerate(studies)]
     dataset = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
         _Worker, batch_size=1, concurrency=workers, num_cpus=cpus_per_worker,

@@ -59,8 +59,8 @@ class StagesSpec:
         return bundle_fingerprint(self.classifier_card, self.segmenter_card)
 
     def load(self) -> Stages:
-        classify, classifier_card, _ = load_predictor(self.models_dir, "classifier", self.runtime)
-        segment, segmenter_card, _ = load_predictor(self.models_dir, "segmenter", self.runtime)
+        classify, classifier_card = load_predictor(self.models_dir, "classifier", self.runtime)
+        segment, segmenter_card = load_predictor(self.models_dir, "segmenter", self.runtime)
         return Stages(classify, classifier_card, with_flips(segment) if self.tta else segment, segmenter_card,
                       self.runtime, self.tta)
 

@@ -47,14 +47,14 @@ def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | Non
            batch_size: int = 32, voxel_mm3: float | None = None, progress=None, stages: Stages | None = None,
            timings=None, runtime: str | None = None, precision: str | None = None,
            overwrite: bool = False, tta: bool = False, resume: bool = False, engine: str = "local",
-           ray_address: str | None = None, workers: int = 1) -> ScreeningResult:
+           ray_address: str | None = None, workers: int = 1, cpus_per_worker: int | None = None) -> ScreeningResult:
     """Screen the studies under ``scans`` (or the given ``studies``) with the models of ``models_dir`` (or
     already loaded ``stages``, local engine only) on ``runtime`` / ``precision`` (default: those the models
-    were tuned on), on the ``local`` engine or on ``ray`` (``workers`` actors, at ``ray_address`` or on a
-    local Ray). Each patient's result is committed under ``out_dir/parts`` as it finishes; ``resume`` keeps
-    those valid for this bundle and settings and screens only the rest. ``out_dir`` must otherwise hold
-    no earlier results unless ``overwrite``. ``progress(done, total, slices)`` counts the patients screened
-    in this run."""
+    were tuned on), on the ``local`` engine or on ``ray`` (``workers`` actors of ``cpus_per_worker``, at
+    ``ray_address`` or on a local Ray). Each patient's result is committed under ``out_dir/parts`` as it
+    finishes; ``resume`` keeps those valid for this bundle and settings and screens only the rest.
+    ``out_dir`` must otherwise hold no earlier results unless ``overwrite``. ``progress(done, total,
+    slices)`` counts the patients screened in this run."""
     if engine not in ENGINES:
         raise MritoolError(f"engine must be one of {ENGINES}, not {engine!r}")
     if engine == "ray" and stages is not None:
@@ -75,7 +75,7 @@ def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | Non
         pending = [studies[position] for position in todo]
         if engine == "ray":
             results = screen_studies_ray(pending, source, out_dir / "masks", batch_size, figures, store,
-                                         ray_address, workers)
+                                         ray_address, workers, cpus_per_worker)
         else:
             results = screen_studies(pending, stages or source.load(), out_dir / "masks", batch_size, timings,
                                      figures, store)

@@ -46,13 +46,13 @@ def tune_stages(data_root, models_dir, target_sensitivity: float = TARGET_SENSIT
     models_dir = Path(models_dir)
     data = labelled_data(data_root)
     validation = data.subset(evaluation_split(models_dir), "validation")
-    classify, card, _ = load_predictor(models_dir, "classifier")
+    classify, card = load_predictor(models_dir, "classifier")
     chosen = operating_point(classify, card.preprocessing, data, validation, models_dir, target_sensitivity, slice_context)
     card = replace(card, operating_point_reproduce=command, **chosen)
     write_card(models_dir, card)
     result = {f"classifier_{key}": value for key, value in card.validation_metrics.items() if key != "confusion_matrix"}
     if card_path(models_dir, "segmenter").is_file():
-        segment, segmenter_card, _ = load_predictor(models_dir, "segmenter", card.runtime)
+        segment, segmenter_card = load_predictor(models_dir, "segmenter", card.runtime)
         stages = Stages(classify, card, segment, segmenter_card, card.runtime)
         result |= {f"segmenter_{key}": value for key, value in tune_behind_classifier(data, validation, models_dir, stages).items()}
     return result

@@ -1,13 +1,15 @@
 """The predictor protocol and the runtime registry.
 
 A predictor maps a float32 batch (n, h, w, 3) to the model's float32 output. A runtime is a factory
-``(keras model, precision, weights file) -> predictor``; the model folder's cards name the runtime
+``(load, precision, weights file) -> predictor`` where ``load()`` gives the Keras model: a runtime that
+has its own graph cached (OpenVINO, ONNX) never calls it, so screening with it never imports TensorFlow; the model folder's cards name the runtime
 their threshold and post-processing were tuned on, and ``screen``, ``tune`` and ``evaluate`` all build
 their predictors here from that name. Adding a runtime is adding one module to this package that
 calls ``register_runtime`` (the package imports every module in it, so a runtime module imports its
 heavy libraries inside its factory).
 """
 
+import functools
 from pathlib import Path
 from typing import Callable
 
@@ -28,19 +30,25 @@ def registered_runtimes() -> list[str]:
     return list(_RUNTIMES)
 
 
-def make_predictor(model, spec: RuntimeSpec, weights_file: Path) -> Predictor:
+def _build(load: Callable, spec: RuntimeSpec, weights_file: Path) -> Predictor:
     if spec.name not in registered_runtimes():
         raise MritoolError(f"runtime must be one of {tuple(_RUNTIMES)}, not {spec.name!r}")
-    return _RUNTIMES[spec.name](model, spec.precision, Path(weights_file))
+    return _RUNTIMES[spec.name](load, spec.precision, Path(weights_file))
+
+
+def make_predictor(model, spec: RuntimeSpec, weights_file: Path) -> Predictor:
+    """A predictor of a Keras model in memory (``weights_file`` keys the runtime's cache)."""
+    return _build(lambda: model, spec, weights_file)
 
 
 def load_predictor(model_dir, kind: str, spec: RuntimeSpec | None = None):
-    """(predictor, card, keras model) of one stage of a model folder, on ``spec`` (default: the runtime its
-    card names)."""
-    from mritool.bundle.card import load_model, weights_path
+    """(predictor, card) of one stage of a model folder, on ``spec`` (default: the runtime its card names).
+    The card is read and its weights' checksum checked; the Keras model is loaded only if the runtime asks."""
+    from mritool.bundle.card import load_model, read_card, weights_path
 
-    model, card = load_model(model_dir, kind)
-    return make_predictor(model, spec or card.runtime, weights_path(model_dir, kind)), card, model
+    card = read_card(model_dir, kind)
+    load = functools.cache(lambda: load_model(model_dir, kind)[0])
+    return _build(load, spec or card.runtime, weights_path(model_dir, kind)), card
 
 
 def predict_in_batches(predict: Predictor, inputs: np.ndarray, batch_size: int) -> np.ndarray:

@@ -5,10 +5,10 @@ import numpy as np
 from mritool.runtimes.base import register_runtime
 
 
-def keras_predictor(model, precision: str, weights_file):
+def keras_predictor(load, precision: str, weights_file):
     from mritool.runtimes.precision import with_precision
 
-    compiled = with_precision(model, precision)
+    compiled = with_precision(load(), precision)
     return lambda batch: np.asarray(compiled(batch, training=False), np.float32)
 
 

@@ -31,7 +31,7 @@ def export_onnx(model, path: Path) -> Path:
     return path
 
 
-def onnxruntime_predictor(model, precision: str, weights_file: Path):
+def onnxruntime_predictor(load, precision: str, weights_file: Path):
     try:
         import onnxruntime
     except ImportError:
@@ -41,9 +41,9 @@ def onnxruntime_predictor(model, precision: str, weights_file: Path):
     cache = weights_file.parent / "onnx" / f"{weights_file.stem}-{file_sha256(weights_file)[:16]}.onnx"
     if not cache.is_file():
         try:
-            export_onnx(model, cache)
+            export_onnx(load(), cache)
         except OSError:  # a read-only model folder: export into a scratch folder every time
-            cache = export_onnx(model, Path(tempfile.mkdtemp(prefix="mritool-onnx-")) / cache.name)
+            cache = export_onnx(load(), Path(tempfile.mkdtemp(prefix="mritool-onnx-")) / cache.name)
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3  # errors only: its warnings would break one-line errors
     session = onnxruntime.InferenceSession(str(cache), options, providers=["CPUExecutionProvider"])

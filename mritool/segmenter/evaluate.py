@@ -15,7 +15,7 @@ from mritool.training.slices import evaluation_split, labelled_data, truth_masks
 
 
 def evaluate_segmenter(data_root, model_dir, out_dir=None, split_path=None, subset="validation") -> dict:
-    predict, card, _ = load_predictor(model_dir, "segmenter")
+    predict, card = load_predictor(model_dir, "segmenter")
     config = card.preprocessing
     data = labelled_data(data_root)
     slices = data.subset(evaluation_split(model_dir, split_path), subset)

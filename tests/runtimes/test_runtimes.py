@@ -72,3 +72,24 @@ def test_bfloat16_masks_agree_with_float32_on_real_slices(real_segmenter, runtim
     f32 = make_predictor(model, RuntimeSpec(runtime, "float32"), weights)(held_out) >= 0.5
     assert f32.sum() > 100  # the model predicts tumor, so agreement is not trivially about empty masks
     assert dice_score(f32, bf16) >= 0.99
+
+
+def test_screening_on_cached_openvino_graphs_never_imports_tensorflow(phantoms, tiny_models, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    models = tmp_path / "models"
+    shutil.copytree(tiny_models, models, ignore=shutil.ignore_patterns("openvino"))
+
+    def screen(out):
+        command = [sys.executable, "-X", "importtime", "-m", "mritool", "screen", str(phantoms), "--models", str(models),
+                   "--out", str(tmp_path / out), "--qa", "none"]
+        run = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, run.stderr[-2000:]
+        return {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines() if line.startswith("import time:")}
+
+    assert "tensorflow" in screen("first")  # the first run converts the Keras models once
+    assert any((models / "openvino" / "compiled").iterdir())  # and OpenVINO caches the compiled graphs
+    imported = screen("second")
+    assert "openvino" in imported and not {"tensorflow", "keras"} & imported
