@@ -29,11 +29,11 @@ def _usable(core, cache: Path) -> bool:
 def openvino_predictor(load, precision: str, weights_file: Path):
     import openvino as ov
 
-    from mritool.runtimes.precision import with_precision
-
     cache = weights_file.parent / "openvino" / f"{weights_file.stem}-{file_sha256(weights_file)[:16]}.xml"
     core = ov.Core()
     if not _usable(core, cache):
+        from mritool.runtimes.precision import with_precision  # Keras: only to convert
+
         try:
             cache.parent.mkdir(parents=True, exist_ok=True)
         except OSError:  # a read-only model folder: convert into a scratch folder every time
