@@ -344,7 +344,7 @@ def tune_command(**kwargs):
 @click.option("--runtime", type=click.Choice(["openvino", "keras", "onnxruntime"]),
               help="Default: the runtime the models were tuned on (OpenVINO, compiled once and cached beside the "
                    "weights). onnxruntime runs float32 and needs the onnx extra.")
-@click.option("--precision", type=click.Choice(["bfloat16", "float32"]),
+@click.option("--precision", type=click.Choice(["bfloat16", "float32", "int8"]),
               help="Default: the precision the models were tuned on.")
 @click.option("--overwrite", is_flag=True, help="Replace the results of an earlier run in OUT.")
 @click.option("--tta", is_flag=True, help="Segment each slice and its mirror image, average them and report how "

@@ -4,7 +4,7 @@ from dataclasses import asdict, dataclass
 
 from mritool.errors import MritoolError
 
-PRECISIONS = ("float32", "bfloat16")
+PRECISIONS = ("float32", "bfloat16", "int8")  # int8: OpenVINO only, after `mritool quantize`
 
 
 @dataclass(frozen=True)

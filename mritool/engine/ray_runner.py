@@ -52,6 +52,8 @@ def _start_ray(address: str | None, cpus: int | None):
         package_root = str(Path(__file__).resolve().parents[2])
         local = {"num_cpus": cpus, "runtime_env": {"env_vars": {
             "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}}}
+        if not address:  # a local Ray's raylet nices its workers to 15; here the workers are the whole job
+            os.environ.setdefault("RAY_worker_niceness", "0")
         try:
             ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level="error",
                      **({} if address else local))

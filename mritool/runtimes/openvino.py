@@ -1,8 +1,10 @@
-"""OpenVINO: the float32 graph compiled with a precision hint, cached beside the weights.
+"""OpenVINO: the float32 graph compiled with a precision hint, or its INT8 quantization, cached beside
+the weights.
 
 The converted graph is keyed by the weights' hash, so the conversion (the one step that needs Keras and
 TensorFlow) is paid once per trained model; the compiled blob is cached too (OpenVINO's ``CACHE_DIR``),
-so a later process neither imports TensorFlow nor compiles.
+so a later process neither imports TensorFlow nor compiles. ``int8`` runs the graph ``mritool quantize``
+wrote beside the float one (same key); its layers left in floating point run in bfloat16.
 """
 
 import os
@@ -12,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from mritool.bundle.card import file_sha256
+from mritool.errors import MritoolError
 from mritool.runtimes.base import register_runtime
 
 
@@ -26,33 +29,61 @@ def _usable(core, cache: Path) -> bool:
     return True
 
 
+def _key(weights_file: Path) -> str:
+    return f"{weights_file.stem}-{file_sha256(weights_file)[:16]}.xml"
+
+
+def int8_graph(weights_file: Path) -> Path:
+    """Where the INT8 graph of these weights lives (written by ``mritool quantize``)."""
+    return weights_file.parent / "int8" / _key(weights_file)
+
+
+def save_graph(model, path: Path) -> None:
+    """An OpenVINO model saved at ``path`` under a temporary name, then renamed: a save killed half-way
+    leaves no entry that looks complete."""
+    import openvino as ov
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.stem}-{os.getpid()}.xml")
+    ov.save_model(model, partial)
+    os.replace(partial.with_suffix(".bin"), path.with_suffix(".bin"))
+    os.replace(partial, path)
+
+
+def float_graph(load, weights_file: Path) -> Path:
+    """The float32 OpenVINO graph of the weights, converted from ``load()`` once and cached."""
+    import openvino as ov
+
+    cache = weights_file.parent / "openvino" / _key(weights_file)
+    if _usable(ov.Core(), cache):
+        return cache
+    from mritool.runtimes.precision import with_precision  # Keras: only to convert
+
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only model folder: convert into a scratch folder every time
+        cache = Path(tempfile.mkdtemp(prefix="mritool-openvino-")) / cache.name
+    with tempfile.TemporaryDirectory() as exported:
+        with_precision(load(), "float32").export(exported, format="tf_saved_model", verbose=False)
+        save_graph(ov.convert_model(exported), cache)
+    return cache
+
+
 def openvino_predictor(load, precision: str, weights_file: Path):
     import openvino as ov
 
-    cache = weights_file.parent / "openvino" / f"{weights_file.stem}-{file_sha256(weights_file)[:16]}.xml"
-    core = ov.Core()
-    if not _usable(core, cache):
-        from mritool.runtimes.precision import with_precision  # Keras: only to convert
-
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-        except OSError:  # a read-only model folder: convert into a scratch folder every time
-            cache = Path(tempfile.mkdtemp(prefix="mritool-openvino-")) / cache.name
-        with tempfile.TemporaryDirectory() as exported:
-            with_precision(load(), "float32").export(exported, format="tf_saved_model", verbose=False)
-            # built beside the cache under a temporary name, then renamed: a conversion killed half-way
-            # leaves no entry that looks complete
-            partial = cache.with_name(f".{cache.stem}-{os.getpid()}.xml")
-            ov.save_model(ov.convert_model(exported), partial)
-            os.replace(partial.with_suffix(".bin"), cache.with_suffix(".bin"))
-            os.replace(partial, cache)
-    hint = "bf16" if precision == "bfloat16" else "f32"
+    if precision == "int8":
+        graph = int8_graph(weights_file)
+        if not _usable(ov.Core(), graph):
+            raise MritoolError(f"{weights_file}: no INT8 graph for these weights; run `mritool quantize` on the model folder")
+    else:
+        graph = float_graph(load, weights_file)
     # LATENCY: one stream over all cores. THROUGHPUT splits the cores into streams that one
     # synchronous request cannot fill (measured: half the speed on 2 cores).
-    config = {"INFERENCE_PRECISION_HINT": hint, "PERFORMANCE_HINT": "LATENCY"}
-    if os.access(cache.parent, os.W_OK):
-        config["CACHE_DIR"] = str(cache.parent / "compiled")
-    compiled = core.compile_model(str(cache), "CPU", config)
+    config = {"INFERENCE_PRECISION_HINT": "f32" if precision == "float32" else "bf16", "PERFORMANCE_HINT": "LATENCY"}
+    if os.access(graph.parent, os.W_OK):
+        config["CACHE_DIR"] = str(graph.parent / "compiled")
+    compiled = ov.Core().compile_model(str(graph), "CPU", config)
     request = compiled.create_infer_request()
     return lambda batch: np.asarray(request.infer([np.ascontiguousarray(batch, np.float32)])[0], np.float32)
 

@@ -25,6 +25,8 @@ def with_precision(model: keras.Model, precision: str) -> keras.Model:
     """The same weights under a float32 or mixed-bfloat16 policy; float32 output layers stay float32."""
     if precision not in PRECISIONS:
         raise MritoolError(f"precision must be one of {PRECISIONS}, not {precision!r}")
+    if precision == "int8":
+        raise MritoolError("int8 runs on OpenVINO only: mritool quantize MODELS, then --runtime openvino --precision int8")
     wanted = "mixed_bfloat16" if precision == "bfloat16" else "float32"
     outputs = {layer.name for layer in model.layers if any(layer.output is o for o in model.outputs)}
     current = {layer.dtype_policy.name for layer in model.layers if layer.name not in outputs and layer.weights}

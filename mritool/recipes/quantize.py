@@ -1,0 +1,69 @@
+"""``mritool quantize``: both stages as INT8 OpenVINO graphs, kept in the model folder beside the float
+weights (``int8/``, keyed by the weights' hash) and chosen with ``--precision int8``.
+
+Post-training quantization with NNCF, calibrated on training patients of the folder's own split
+(never its validation patients, on which the INT8 graphs are then judged), each stage on the inputs it
+sees when screening: every slice for the classifier, the tumor slices (and as many others) for the
+segmenter. ``int8/quantization.json`` records how, for each stage.
+"""
+
+import json
+
+import numpy as np
+
+from mritool.bundle.card import KINDS, load_model, read_card, weights_path
+from mritool.data.preprocessing import volume_input
+from mritool.errors import MritoolError
+from mritool.io import write_text_atomic
+from mritool.recipes.evaluate import split_studies
+from mritool.training.slices import evaluation_split
+from mritool.volumes.readers import read_study
+
+SUBSET_SIZE = 300  # NNCF's default number of calibration samples
+
+
+def calibration_inputs(volumes, kind: str, preprocessing, seed: int) -> np.ndarray:
+    """(n, s, s, 3) model inputs of one stage from labelled volumes, normalised as screening does."""
+    inputs = []
+    rng = np.random.default_rng(seed)
+    for volume in volumes:
+        positions = volume.readable()
+        batch = volume_input(volume, positions, preprocessing)
+        if kind == "segmenter":
+            tumor = np.array([volume.masks[p] is not None and volume.masks[p].any() for p in positions])
+            others = rng.permutation(np.flatnonzero(~tumor))[:tumor.sum()]
+            batch = batch[np.sort(np.concatenate([np.flatnonzero(tumor), others]))]
+        inputs.append(batch)
+    return np.concatenate(inputs)
+
+
+def quantize_models(models_dir, data_root, patients: int = 8, seed: int = 0, command: str | None = None) -> dict:
+    """Write the INT8 graph of both stages; returns what ``int8/quantization.json`` records."""
+    try:
+        import nncf
+        import openvino as ov
+    except ImportError:
+        raise MritoolError('quantization needs NNCF: pip install "mritool[int8]"') from None
+    from mritool.runtimes.openvino import float_graph, int8_graph, save_graph
+
+    studies = split_studies(data_root, evaluation_split(models_dir), "train")
+    chosen = [studies[k] for k in sorted(np.random.default_rng(seed).permutation(len(studies))[:patients])]
+    volumes = [read_study(study) for study in chosen]
+    if not all(volume.labelled for volume in volumes):
+        raise MritoolError(f"{data_root}: calibration needs the training patients' masks")
+    nncf.set_log_level(40)  # errors only
+    record = {"calibration_patients": [study.patient_id for study in chosen], "seed": seed,
+              "nncf": nncf.__version__, "reproduce": command, "stages": {}}
+    for kind in KINDS:
+        card = read_card(models_dir, kind)
+        weights = weights_path(models_dir, kind)
+        inputs = calibration_inputs(volumes, kind, card.preprocessing, seed)
+        network = ov.Core().read_model(float_graph(lambda: load_model(models_dir, kind)[0], weights))
+        dataset = nncf.Dataset([inputs[k:k + 1] for k in range(len(inputs))])
+        quantized = nncf.quantize(network, dataset, subset_size=min(SUBSET_SIZE, len(inputs)))
+        save_graph(quantized, int8_graph(weights))
+        record["stages"][kind] = {"graph": int8_graph(weights).name, "calibration_slices": len(inputs),
+                                  "weights_sha256": card.weights_sha256}
+    write_text_atomic(int8_graph(weights_path(models_dir, KINDS[0])).parent / "quantization.json",
+                      json.dumps(record, indent=2) + "\n")
+    return record
