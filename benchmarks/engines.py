@@ -3,8 +3,9 @@
 Each engine screens the whole root as ``mritool screen`` would, model loading included (the Ray run
 also starts a local Ray and its actors), into its own temporary folder; the order alternates over
 ``--repeats`` rounds and medians are printed, with the Ray overhead as a ratio. Then an estimate for a
-10,000-patient registry on N workers from the measured per-patient cost: a worker screens its share at
-the local engine's rate on its own cores, plus the measured Ray start-up once.
+10,000-patient registry on N workers from the measured per-patient cost: a worker (an actor on 2 cores
+like this machine's) screens its share at the Ray run's rate here, start-up included, so the estimate
+leans long; the driver's final merge is left out.
 
     python benchmarks/engines.py --data ../shared/data/lgg/kaggle_3m --models models/ --repeats 3
 """
@@ -59,8 +60,8 @@ def main():
     print(f"| engine | wall s | slices/s |\n|---|---:|---:|\n| local | {local:.1f} | {slices / local:.1f} |\n"
           f"| ray | {remote:.1f} | {slices / remote:.1f} |")
     print(f"Ray overhead: {remote / local:.2f}x the local wall (ray.init alone {ray_start:.1f} s)")
-    per_patient = local / len(studies)
-    print(f"per-patient cost on this machine (local engine, 2 cores): {per_patient:.2f} s")
+    per_patient = remote / len(studies)
+    print(f"per-patient cost on this machine: {local / len(studies):.2f} s local, {per_patient:.2f} s on a Ray actor")
     for workers in (1, 8, 32, 128):
         hours = (ray_start + REGISTRY * per_patient / workers) / 3600
         print(f"estimate, {REGISTRY} patients on {workers} workers of 2 cores: {hours:.2f} h")

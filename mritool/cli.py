@@ -382,6 +382,29 @@ def screen_command(**kwargs):
         sys.exit(3)
 
 
+@main.command("quantize")
+@click.argument("models_dir", type=click.Path())
+@click.option("--data", "data_root", required=True, type=click.Path(), help="The labelled root the models were trained on.")
+@click.option("--patients", default=8, show_default=True, type=click.IntRange(1),
+              help="Training patients of the folder's split to calibrate on.")
+@click.option("--seed", default=0, show_default=True, type=int)
+def quantize_command(models_dir, data_root, patients, seed):
+    """Quantize both stages to INT8 OpenVINO graphs kept in the model folder (the int8 extra).
+
+    Calibrated on training patients only; screen with `--runtime openvino --precision int8`.
+
+    \b
+    Example:
+      mritool quantize models/ --data ../shared/data/lgg/kaggle_3m
+      mritool screen scans/ --models models/ --out results/ --precision int8
+    """
+    from mritool.recipes.quantize import quantize_models
+
+    record = quantize_models(models_dir, data_root, patients, seed, _command_line())
+    for kind, stage in record["stages"].items():
+        click.echo(f"{kind}: int8/{stage['graph']} ({stage['calibration_slices']} calibration slices)")
+
+
 @main.command("export")
 @click.argument("models_dir", type=click.Path())
 @click.option("--format", "fmt", required=True, type=click.Choice(["onnx", "savedmodel", "openvino"]))

@@ -38,3 +38,38 @@ def tiny_models(phantoms, tmp_path_factory) -> Path:
     train_classifier(phantoms, models, fit_config, preprocessing, validation_fraction=0.34)
     train_segmenter(phantoms, models, fit_config, preprocessing, validation_fraction=0.34, base_filters=4, depth=2)
     return models
+
+
+@pytest.fixture(scope="session")
+def real_segmenter(real_data, tmp_path_factory):
+    """A small segmenter trained on real tumor slices until confident, its weights file, held-out real
+    slices for it and the slices it was trained on."""
+    import keras
+    import numpy as np
+
+    from mritool.data.index import index_folder
+    from mritool.data.preprocessing import PreprocessConfig, intensity_stats, preprocess
+    from mritool.segmenter.losses import FocalTverskyLoss
+    from mritool.segmenter.model import build_resunet
+    from mritool.volumes.image import read_image, read_mask
+
+    keras.utils.set_random_seed(0)
+    slices = index_folder(real_data).slices
+    patients = sorted(slices["patient_id"].unique())[:6]
+    chosen = slices[slices["patient_id"].isin(patients) & slices["has_tumor"].astype(bool)]
+    config = PreprocessConfig(image_size=128)
+    images = [read_image(path, 128) for path in chosen["image_path"]]
+    owners = chosen["patient_id"].tolist()
+    stats = {patient: intensity_stats([i for i, o in zip(images, owners) if o == patient]) for patient in patients}
+    x = np.stack([preprocess(image, stats[owner], config) for image, owner in zip(images, owners)])
+    y = np.stack([read_mask(p, 128) for p in chosen["mask_path"]])[..., None].astype("float32")
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        model = build_resunet(128, base_filters=8, depth=3)
+    finally:
+        keras.config.set_dtype_policy("float32")
+    model.compile(keras.optimizers.Adam(3e-3), loss=FocalTverskyLoss())
+    model.fit(x[::2], y[::2], epochs=60, batch_size=8, verbose=0)
+    weights = tmp_path_factory.mktemp("real_segmenter") / "segmenter.keras"
+    model.save(weights)
+    return model, weights, x[1::2], x[::2]

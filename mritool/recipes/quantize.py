@@ -37,33 +37,44 @@ def calibration_inputs(volumes, kind: str, preprocessing, seed: int) -> np.ndarr
     return np.concatenate(inputs)
 
 
-def quantize_models(models_dir, data_root, patients: int = 8, seed: int = 0, command: str | None = None) -> dict:
-    """Write the INT8 graph of both stages; returns what ``int8/quantization.json`` records."""
+def _nncf():
     try:
         import nncf
-        import openvino as ov
     except ImportError:
         raise MritoolError('quantization needs NNCF: pip install "mritool[int8]"') from None
+    nncf.set_log_level(40)  # errors only
+    return nncf
+
+
+def quantize_graph(load, weights_file, inputs: np.ndarray):
+    """The INT8 graph of one model (``load()`` gives it in Keras, needed only if its float graph is not
+    cached yet) calibrated on ``inputs``, saved where ``--precision int8`` finds it."""
+    import openvino as ov
+
     from mritool.runtimes.openvino import float_graph, int8_graph, save_graph
 
+    nncf = _nncf()
+    network = ov.Core().read_model(float_graph(load, weights_file))
+    dataset = nncf.Dataset([inputs[k:k + 1] for k in range(len(inputs))])
+    save_graph(nncf.quantize(network, dataset, subset_size=min(SUBSET_SIZE, len(inputs))), int8_graph(weights_file))
+    return int8_graph(weights_file)
+
+
+def quantize_models(models_dir, data_root, patients: int = 8, seed: int = 0, command: str | None = None) -> dict:
+    """Write the INT8 graph of both stages; returns what ``int8/quantization.json`` records."""
+    nncf = _nncf()  # before any work: a missing extra is a one-line error
     studies = split_studies(data_root, evaluation_split(models_dir), "train")
     chosen = [studies[k] for k in sorted(np.random.default_rng(seed).permutation(len(studies))[:patients])]
     volumes = [read_study(study) for study in chosen]
     if not all(volume.labelled for volume in volumes):
         raise MritoolError(f"{data_root}: calibration needs the training patients' masks")
-    nncf.set_log_level(40)  # errors only
     record = {"calibration_patients": [study.patient_id for study in chosen], "seed": seed,
               "nncf": nncf.__version__, "reproduce": command, "stages": {}}
     for kind in KINDS:
         card = read_card(models_dir, kind)
-        weights = weights_path(models_dir, kind)
         inputs = calibration_inputs(volumes, kind, card.preprocessing, seed)
-        network = ov.Core().read_model(float_graph(lambda: load_model(models_dir, kind)[0], weights))
-        dataset = nncf.Dataset([inputs[k:k + 1] for k in range(len(inputs))])
-        quantized = nncf.quantize(network, dataset, subset_size=min(SUBSET_SIZE, len(inputs)))
-        save_graph(quantized, int8_graph(weights))
-        record["stages"][kind] = {"graph": int8_graph(weights).name, "calibration_slices": len(inputs),
+        graph = quantize_graph(lambda: load_model(models_dir, kind)[0], weights_path(models_dir, kind), inputs)
+        record["stages"][kind] = {"graph": graph.name, "calibration_slices": len(inputs),
                                   "weights_sha256": card.weights_sha256}
-    write_text_atomic(int8_graph(weights_path(models_dir, KINDS[0])).parent / "quantization.json",
-                      json.dumps(record, indent=2) + "\n")
+    write_text_atomic(graph.parent / "quantization.json", json.dumps(record, indent=2) + "\n")
     return record

@@ -1,17 +1,11 @@
-import keras
 import numpy as np
 import pytest
 
 from mritool.bundle.card import load_model
 from mritool.bundle.runtime_spec import RuntimeSpec
-from mritool.data.index import index_folder
-from mritool.data.preprocessing import PreprocessConfig, intensity_stats, preprocess
 from mritool.metrics.dice import dice_score
 from mritool.runtimes import make_predictor
 from mritool.runtimes.precision import with_precision
-from mritool.segmenter.losses import FocalTverskyLoss
-from mritool.segmenter.model import build_resunet
-from mritool.volumes.image import read_image, read_mask
 
 
 def _policies(model):
@@ -39,35 +33,10 @@ def test_openvino_agrees_with_keras_float32_and_caches_its_conversion(tiny_model
     assert list((tiny_models / "openvino").glob("segmenter-*.xml"))
 
 
-@pytest.fixture(scope="module")
-def real_segmenter(real_data, tmp_path_factory):
-    """A small segmenter trained on real tumor slices until confident, and held-out real slices for it."""
-    keras.utils.set_random_seed(0)
-    slices = index_folder(real_data).slices
-    patients = sorted(slices["patient_id"].unique())[:6]
-    chosen = slices[slices["patient_id"].isin(patients) & slices["has_tumor"].astype(bool)]
-    config = PreprocessConfig(image_size=128)
-    images = [read_image(path, 128) for path in chosen["image_path"]]
-    owners = chosen["patient_id"].tolist()
-    stats = {patient: intensity_stats([i for i, o in zip(images, owners) if o == patient]) for patient in patients}
-    x = np.stack([preprocess(image, stats[owner], config) for image, owner in zip(images, owners)])
-    y = np.stack([read_mask(p, 128) for p in chosen["mask_path"]])[..., None].astype("float32")
-    keras.config.set_dtype_policy("mixed_bfloat16")
-    try:
-        model = build_resunet(128, base_filters=8, depth=3)
-    finally:
-        keras.config.set_dtype_policy("float32")
-    model.compile(keras.optimizers.Adam(3e-3), loss=FocalTverskyLoss())
-    model.fit(x[::2], y[::2], epochs=60, batch_size=8, verbose=0)
-    weights = tmp_path_factory.mktemp("real_segmenter") / "segmenter.keras"
-    model.save(weights)
-    return model, weights, x[1::2]
-
-
 @pytest.mark.real_data
 @pytest.mark.parametrize("runtime", ["keras", "openvino"])
 def test_bfloat16_masks_agree_with_float32_on_real_slices(real_segmenter, runtime):
-    model, weights, held_out = real_segmenter
+    model, weights, held_out, _ = real_segmenter
     bf16 = make_predictor(model, RuntimeSpec(runtime, "bfloat16"), weights)(held_out) >= 0.5
     f32 = make_predictor(model, RuntimeSpec(runtime, "float32"), weights)(held_out) >= 0.5
     assert f32.sum() > 100  # the model predicts tumor, so agreement is not trivially about empty masks

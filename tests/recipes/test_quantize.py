@@ -1,0 +1,44 @@
+"""``mritool quantize``: INT8 graphs calibrated on training patients only, kept in the model folder and
+screened with ``--precision int8``; on real slices they agree with float32."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from mritool.errors import MritoolError
+from mritool.recipes.quantize import quantize_graph, quantize_models
+from mritool.recipes.screen import screen
+
+pytest.importorskip("nncf", reason="INT8 is the int8 extra: pip install 'mritool[int8]'")
+
+
+def test_quantized_models_screen_as_int8_and_were_calibrated_on_training_patients(phantoms, tiny_models, tmp_path):
+    models = tmp_path / "models"
+    shutil.copytree(tiny_models, models)
+    with pytest.raises(MritoolError, match="mritool quantize"):
+        screen(phantoms, models, tmp_path / "before", qa="none", precision="int8")
+    record = quantize_models(models, phantoms, patients=3)
+    split = json.loads((models / "split.json").read_text())
+    assert set(record["calibration_patients"]) <= set(split["train"])
+    assert not set(record["calibration_patients"]) & set(split["validation"])
+    assert json.loads((models / "int8" / "quantization.json").read_text()) == record
+    int8 = screen(phantoms, models, tmp_path / "int8", qa="none", precision="int8").slices
+    f32 = screen(phantoms, models, tmp_path / "f32", qa="none", precision="float32").slices
+    assert (int8["status"] == "ok").all() and len(int8) == len(f32)
+    np.testing.assert_allclose(int8["tumor_probability"], f32["tumor_probability"], atol=0.1)
+
+
+@pytest.mark.real_data
+def test_int8_masks_agree_with_float32_on_real_slices(real_segmenter):
+    from mritool.bundle.runtime_spec import RuntimeSpec
+    from mritool.metrics.dice import dice_score
+    from mritool.runtimes import make_predictor
+
+    model, weights, held_out, training = real_segmenter
+    quantize_graph(lambda: model, weights, training)
+    int8 = make_predictor(model, RuntimeSpec("openvino", "int8"), weights)(held_out) >= 0.5
+    f32 = make_predictor(model, RuntimeSpec("keras", "float32"), weights)(held_out) >= 0.5
+    assert f32.sum() > 100
+    assert dice_score(f32, int8) >= 0.97
