@@ -1,9 +1,11 @@
-"""A self-contained HTML report: inline CSS and JS, figures by relative path, nothing from the network."""
+"""A self-contained HTML report: inline CSS and JS, figures embedded as JPEG data URIs, nothing from the
+network or from beside the file, so ``report.html`` alone can be passed on."""
 
+import base64
 import html
-import os
 from pathlib import Path
 
+import cv2
 import pandas as pd
 
 from mritool.io import write_text_atomic
@@ -15,6 +17,8 @@ th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: right; }
 th { background: #f0f0f0; cursor: pointer; user-select: none; }
 th.sorted-asc::after { content: " \\25B2"; } th.sorted-desc::after { content: " \\25BC"; }
 td:first-child, th:first-child { text-align: left; }
+#patients td:first-child, #patients th:first-child { position: sticky; left: 0; background: #fff; }
+#patients th:first-child { background: #f0f0f0; }
 section { margin-top: 2em; border-top: 1px solid #ddd; }
 img { max-width: 100%; display: block; margin: 0.5em 0; }
 .note { color: #666; font-size: 0.9em; }
@@ -55,8 +59,13 @@ def _table(frame: pd.DataFrame, table_id: str) -> str:
     return f'<table id="{table_id}" class="sortable"><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>'
 
 
-def _relative(path: str, base: Path) -> str:
-    return Path(os.path.relpath(path, base)).as_posix()
+def _embedded(path: str) -> str | None:
+    """A figure as a JPEG data URI, or None where the file cannot be read. JPEG because the panels are
+    photographic; quality 85 keeps the outlines legible."""
+    image = cv2.imread(path, cv2.IMREAD_COLOR)
+    if image is None:
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])[1]).decode()
 
 
 PROVENANCE_FIELDS = (("bundle fingerprint", "bundle_fingerprint"), ("models", "models"), ("threshold", "threshold"),
@@ -81,7 +90,6 @@ def _plain(value) -> str:
 
 def write_report(path, summary: dict, patients: pd.DataFrame, figures: pd.DataFrame, origin: dict | None = None) -> Path:
     path = Path(path)
-    base = path.parent
     items = "".join(f"<li>{html.escape(k)}: {html.escape(f'{v:.3f}' if isinstance(v, float) else str(v))}</li>"
                     for k, v in summary.items())
     flagged = patients[patients["input_flags"].notna()] if "input_flags" in patients else patients.iloc[:0]
@@ -93,8 +101,9 @@ def write_report(path, summary: dict, patients: pd.DataFrame, figures: pd.DataFr
     for patient in patients["patient_id"]:
         own = figures[figures["patient_id"] == patient].sort_values("kind", kind="stable")  # contact sheet first
         images = "".join(
-            f'<img loading="lazy" src="{html.escape(_relative(f, base))}" alt="{html.escape(patient)} {kind}">'
-            for f, kind in zip(own["figure"], own["kind"])
+            f'<img loading="lazy" src="{source}" alt="{html.escape(patient)} {kind}">' if source else
+            f'<p class="note">{html.escape(Path(f).name)} could not be read</p>'
+            for f, kind in zip(own["figure"], own["kind"]) for source in [_embedded(f)]
         ) or '<p class="note">no figures for this patient</p>'
         sections.append(f'<section id="{html.escape(patient)}"><h2>{html.escape(patient)}</h2>{images}</section>')
     page = f"""<!DOCTYPE html>
