@@ -1,0 +1,68 @@
+"""float32, bfloat16 and int8 side by side: screening speed on every patient, accuracy on the validation ones.
+
+Screens the whole ``--data`` root with the model folder at each precision (OpenVINO; int8 needs
+``mritool quantize`` first), once untimed to build and compile every graph, then ``--repeats`` timed
+rounds in alternating order. Prints slices/s (median), and on the folder's validation patients the
+per-patient Dice (mean, median, worst), the classifier's AUC and its sensitivity and specificity at the
+card's threshold, and each precision's largest per-patient Dice change against float32.
+
+    python benchmarks/precisions.py --data ../shared/data/lgg/kaggle_3m --models models/ --repeats 2
+"""
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from mritool.classifier.operating_point import roc_auc
+from mritool.metrics.confusion import sensitivity_specificity
+from mritool.recipes.screen import screen
+from mritool.volumes.readers import find_studies
+
+PRECISIONS = ("float32", "bfloat16", "int8")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--models", type=Path, required=True)
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args()
+    studies = find_studies(args.data)
+    validation = set(json.loads((args.models / "split.json").read_text())["validation"])
+    walls, results = {p: [] for p in PRECISIONS}, {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for precision in PRECISIONS:
+            results[precision] = screen(studies=studies, models_dir=args.models, out_dir=Path(tmp) / f"warm-{precision}",
+                                        qa="none", runtime="openvino", precision=precision)
+        for round_ in range(args.repeats):
+            for precision in PRECISIONS if round_ % 2 == 0 else PRECISIONS[::-1]:
+                started = time.monotonic()
+                screen(studies=studies, models_dir=args.models, out_dir=Path(tmp) / f"{precision}{round_}", qa="none",
+                       runtime="openvino", precision=precision)
+                walls[precision].append(time.monotonic() - started)
+    slices = int(results["float32"].summary["slices"])
+    print(f"{len(studies)} patients, {slices} slices for speed; {len(validation)} validation patients for accuracy; "
+          f"medians of {args.repeats} rounds")
+    print("| precision | slices/s | Dice mean | median | worst | max change vs float32 | AUC | sensitivity | specificity |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    reference = results["float32"].patients.set_index("patient_id")["dice"]
+    for precision in PRECISIONS:
+        patients = results[precision].patients
+        own = patients[patients["patient_id"].isin(validation)].set_index("patient_id")["dice"]
+        rows = results[precision].slices
+        rows = rows[rows["patient_id"].isin(validation) & (rows["status"] == "ok")]
+        truth = rows["true_tumor"].astype(bool).to_numpy()
+        sensitivity, specificity = sensitivity_specificity(truth, rows["screened_positive"].astype(bool).to_numpy())
+        change = float(np.abs(own - reference[own.index]).max())
+        print(f"| {precision} | {slices / statistics.median(walls[precision]):.1f} | {own.mean():.4f} | {own.median():.4f} | "
+              f"{own.min():.4f} | {change:.4f} | {roc_auc(truth, rows['tumor_probability'].to_numpy()):.4f} | "
+              f"{sensitivity:.3f} | {specificity:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
