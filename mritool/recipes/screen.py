@@ -89,7 +89,7 @@ def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | Non
         summary = screening_summary(merged, patients)
         origin = provenance(source, models_dir, Path(scans).absolute() if scans is not None else None, started, summary)
         write_text_atomic(out_dir / PROVENANCE, json.dumps(origin, indent=2) + "\n")
-        write_report(out_dir / "report.html", summary, patients, figure_rows, origin)
+        write_report(out_dir / "report.html", summary, patients, figure_rows, origin, merged)
         mark_complete(out_dir, summary)
     return ScreeningResult(merged, patients, summary, out_dir, len(studies) - len(todo))
 
@@ -121,6 +121,6 @@ def reexport_figures(slices_csv, out_dir, qa: str = "all", overwrite: bool = Fal
         summary = screening_summary(slices, patients)
         screened_by = slices_csv.parent / PROVENANCE  # the screening run's, where it sits beside its table
         origin = read_json(screened_by, "provenance") if screened_by.is_file() else None
-        write_report(out_dir / "report.html", summary, patients, figures, origin)
+        write_report(out_dir / "report.html", summary, patients, figures, origin, slices)
         mark_complete(out_dir, summary)
     return figures

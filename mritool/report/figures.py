@@ -2,7 +2,9 @@
 
 Per slice, the layout clinicians know from the reference notebook: image, true mask, predicted
 mask, image with the true mask (green), image with the predicted mask (red). Per patient, a
-contact sheet of every slice with both outlines.
+contact sheet of every slice with both outlines, and the three strips of the report's slice viewer:
+the FLAIR in grayscale and each outline on its own transparent layer, in two colour-blind-safe colours
+(Okabe-Ito sky blue for the truth, orange for the prediction).
 """
 
 from pathlib import Path
@@ -22,6 +24,10 @@ PANEL = 256
 TITLE_HEIGHT = 28
 TRUTH_BGR = (60, 200, 60)
 PREDICTION_BGR = (40, 40, 230)
+VIEWER_TILE = 128
+VIEWER_TRUTH_BGRA = (233, 180, 86, 255)
+VIEWER_PREDICTION_BGRA = (0, 159, 230, 255)
+VIEWER_KINDS = ("viewer_flair", "viewer_truth", "viewer_prediction")
 QA_CHOICES = ("all", "positives", "none")
 FIGURE_COLUMNS = ["patient_id", "slice_index", "figure", "kind"]
 
@@ -95,8 +101,9 @@ def contact_sheet(tiles: list[tuple[np.ndarray, str]], columns: int = 8, tile: i
     return np.vstack(rows)
 
 
-def _write_png(path: Path, picture: np.ndarray) -> None:
-    encoded, data = cv2.imencode(".png", picture)
+def _write_picture(path: Path, picture: np.ndarray) -> None:
+    """``picture`` encoded as the file ending says (PNG, JPEG), written atomically."""
+    encoded, data = cv2.imencode(path.suffix, picture)
     if not encoded:
         raise MritoolError(f"{path}: could not encode figure")
     write_bytes_atomic(path, data.tobytes())
@@ -111,20 +118,48 @@ def wants_figure(predicted_tumor, true_tumor, which: str) -> bool:
     return which == "all" or (which == "positives" and (_flag(predicted_tumor) or _flag(true_tumor)))
 
 
+def _outline(mask: np.ndarray | None, color) -> np.ndarray:
+    """A viewer tile: the mask's outline in ``color`` on a transparent BGRA square."""
+    tile = np.zeros((VIEWER_TILE, VIEWER_TILE, 4), np.uint8)
+    if mask is not None and mask.any():
+        small = resize_mask(mask, (VIEWER_TILE, VIEWER_TILE))
+        tile[cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0] = color
+    return tile
+
+
+def viewer_strips(patient: str, layers: list[tuple], out_dir: Path) -> list[tuple]:
+    """The slice viewer's three vertical strips (a tile per slice, in slice order) from ``(image, truth,
+    predicted)``: the FLAIR channel in grayscale as JPEG, the outlines as transparent PNGs."""
+    flair = np.vstack([cv2.resize(image[..., 1], (VIEWER_TILE, VIEWER_TILE), interpolation=cv2.INTER_AREA)
+                       for image, _, _ in layers])  # display_image is BGR of (pre-contrast, FLAIR, post-contrast)
+    pictures = {"viewer_flair": (".jpg", flair),
+                "viewer_truth": (".png", np.vstack([_outline(truth, VIEWER_TRUTH_BGRA) for _, truth, _ in layers])),
+                "viewer_prediction": (".png", np.vstack([_outline(p, VIEWER_PREDICTION_BGRA) for _, _, p in layers]))}
+    written = []
+    for kind, (suffix, picture) in pictures.items():
+        path = out_dir / safe_name(f"{patient}_{kind}{suffix}")
+        _write_picture(path, picture)
+        written.append((patient, None, str(path), kind))
+    return written
+
+
 def patient_figures(patient: str, slices, out_dir: Path) -> list[tuple]:
-    """A figure per wanted slice and a contact sheet of all, from ``(slice_index, image, truth, predicted,
-    wanted)`` in slice order (pictures from ``display_image``, masks at panel size or None)."""
-    tiles, written = [], []
+    """A figure per wanted slice, a contact sheet of all and the viewer's strips, from ``(slice_index,
+    image, truth, predicted, wanted)`` in slice order (pictures from ``display_image``, masks at panel
+    size or None)."""
+    tiles, layers, written = [], [], []
     for slice_index, image, truth, predicted, wanted in slices:
         tiles.append((overlay(overlay(image, truth, TRUTH_BGR), predicted, PREDICTION_BGR), f"slice {slice_index}"))
+        layers.append((image, truth, predicted))
         if wanted:
             path = out_dir / safe_name(f"{patient}_{slice_index}.png")
-            _write_png(path, slice_figure(image, truth, predicted))
+            _write_picture(path, slice_figure(image, truth, predicted))
             written.append((patient, slice_index, str(path), "slice"))
     if tiles:
         path = out_dir / safe_name(f"{patient}_contact_sheet.png")
-        _write_png(path, contact_sheet(tiles))
+        _write_picture(path, contact_sheet(tiles))
         written.append((patient, None, str(path), "contact_sheet"))
+        written += viewer_strips(patient, layers, out_dir)
     return written
 
 

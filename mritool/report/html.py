@@ -3,12 +3,14 @@ network or from beside the file, so ``report.html`` alone can be passed on."""
 
 import base64
 import html
+import json
 from pathlib import Path
 
 import cv2
 import pandas as pd
 
 from mritool.io import write_text_atomic
+from mritool.report.figures import VIEWER_KINDS
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
@@ -24,6 +26,13 @@ img { max-width: 100%; display: block; margin: 0.5em 0; }
 .note { color: #666; font-size: 0.9em; }
 .warning { background: #fff3cd; border: 1px solid #d4a017; padding: 0.5em; }
 .scroll { overflow-x: auto; }
+.viewer { display: inline-block; outline: none; margin: 0.5em 0; }
+.viewer:focus .stage { box-shadow: 0 0 0 3px #56b4e9; }
+.stage { position: relative; width: 256px; height: 256px; background: #000; }
+.layer { position: absolute; inset: 0; background-repeat: no-repeat; background-size: 256px auto;
+         image-rendering: pixelated; }
+.viewer input[type=range].slider { width: 256px; display: block; }
+.viewer .info { font-variant-numeric: tabular-nums; }
 """
 
 SORT_SCRIPT = """
@@ -42,6 +51,40 @@ document.querySelectorAll("table.sortable th").forEach(function (header, column)
     });
     rows.forEach(function (row) { body.appendChild(row); });
   });
+});
+"""
+
+VIEWER_SCRIPT = """
+document.querySelectorAll(".viewer").forEach(function (viewer) {
+  var slices = JSON.parse(viewer.dataset.slices), current = 0;
+  var layers = viewer.querySelectorAll(".layer"), slider = viewer.querySelector(".slider");
+  var info = viewer.querySelector(".info");
+  function show(k) {
+    current = Math.max(0, Math.min(slices.length - 1, k));
+    layers.forEach(function (layer) { layer.style.backgroundPosition = "0 " + (-256 * current) + "px"; });
+    slider.value = current;
+    var s = slices[current];
+    info.textContent = "slice " + s[0] + " (" + (current + 1) + " of " + slices.length + "), probability " +
+      s[1].toFixed(3) + ", " + (s[2] ? "screened positive" : "screened negative") + ", " +
+      (s[3] ? "tumor predicted" : "no tumor predicted");
+  }
+  viewer.addEventListener("keydown", function (event) {
+    var step = {ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1}[event.key];
+    if (step) { show(current + step); event.preventDefault(); }
+  });
+  viewer.querySelector(".stage").addEventListener("wheel", function (event) {
+    show(current + (event.deltaY > 0 ? 1 : -1)); event.preventDefault();
+  }, {passive: false});
+  slider.addEventListener("input", function () { show(parseInt(slider.value, 10)); });
+  viewer.querySelectorAll("input[type=checkbox]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      viewer.querySelector(".layer." + box.value).style.display = box.checked ? "" : "none";
+    });
+  });
+  viewer.querySelector(".opacity").addEventListener("input", function (event) {
+    viewer.querySelectorAll(".layer.outline").forEach(function (layer) { layer.style.opacity = event.target.value / 100; });
+  });
+  show(0);
 });
 """
 
@@ -88,7 +131,29 @@ def _plain(value) -> str:
     return "" if value is None else str(value)
 
 
-def write_report(path, summary: dict, patients: pd.DataFrame, figures: pd.DataFrame, origin: dict | None = None) -> Path:
+def _viewer(patient: str, own: pd.DataFrame, slices: pd.DataFrame | None) -> str:
+    """A patient's slice viewer from its three strips and its ``ok`` rows (in the strips' order), or ''."""
+    strips = {kind: _embedded(f) for f, kind in zip(own["figure"], own["kind"]) if kind in VIEWER_KINDS}
+    if slices is None or len(strips) < len(VIEWER_KINDS) or None in strips.values():
+        return ""
+    rows = slices[(slices["patient_id"] == patient) & (slices["status"] == "ok")]
+    data = [[int(r.slice_index), float(r.tumor_probability), str(r.screened_positive) == "True",
+             str(r.predicted_tumor) == "True"] for r in rows.itertuples()]
+    layers = "".join(f'<div class="layer {css}" style="background-image: url({strips[kind]})"></div>'
+                     for kind, css in zip(VIEWER_KINDS, ("flair", "truth outline", "prediction outline")))
+    return (f'<div class="viewer" tabindex="0" data-slices="{html.escape(json.dumps(data))}">'
+            f'<div class="stage">{layers}</div>'
+            f'<input type="range" class="slider" min="0" max="{len(data) - 1}" value="0" aria-label="slice">'
+            '<label><input type="checkbox" value="prediction" checked> prediction (orange)</label> '
+            '<label><input type="checkbox" value="truth" checked> truth (blue)</label> '
+            '<label>opacity <input type="range" class="opacity" min="0" max="100" value="100"></label>'
+            '<div class="info"></div></div>'
+            '<p class="note">Click the image, then arrow keys or the mouse wheel step through the slices.</p>')
+
+
+def write_report(path, summary: dict, patients: pd.DataFrame, figures: pd.DataFrame, origin: dict | None = None,
+                 slices: pd.DataFrame | None = None) -> Path:
+    """``slices`` (the slices table) gives the viewer each slice's number, probability and calls."""
     path = Path(path)
     items = "".join(f"<li>{html.escape(k)}: {html.escape(f'{v:.3f}' if isinstance(v, float) else str(v))}</li>"
                     for k, v in summary.items())
@@ -100,25 +165,28 @@ def write_report(path, summary: dict, patients: pd.DataFrame, figures: pd.DataFr
     sections = []
     for patient in patients["patient_id"]:
         own = figures[figures["patient_id"] == patient].sort_values("kind", kind="stable")  # contact sheet first
+        pictures = own[~own["kind"].isin(VIEWER_KINDS)]
         images = "".join(
             f'<img loading="lazy" src="{source}" alt="{html.escape(patient)} {kind}">' if source else
             f'<p class="note">{html.escape(Path(f).name)} could not be read</p>'
-            for f, kind in zip(own["figure"], own["kind"]) for source in [_embedded(f)]
+            for f, kind in zip(pictures["figure"], pictures["kind"]) for source in [_embedded(f)]
         ) or '<p class="note">no figures for this patient</p>'
-        sections.append(f'<section id="{html.escape(patient)}"><h2>{html.escape(patient)}</h2>{images}</section>')
+        sections.append(f'<section id="{html.escape(patient)}"><h2>{html.escape(patient)}</h2>'
+                        f'{_viewer(patient, own, slices)}{images}</section>')
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>mritool screening report</title>
 <style>{STYLE}</style></head>
 <body>
 <h1>mritool screening report</h1>
-<p class="note">Research use only; not a medical device. Green: true mask; red: predicted mask.</p>
+<p class="note">Research use only; not a medical device. Figures: green, true mask; red, predicted mask.
+Viewer: the FLAIR in grayscale, blue the true outline, orange the predicted outline.</p>
 {warning}
 {_provenance(origin)}
 <h2>Summary</h2><ul>{items}</ul>
 <h2>Patients</h2><p class="note">Click a column header to sort.</p>
 <div class="scroll">{_table(patients, "patients")}</div>
 {''.join(sections)}
-<script>{SORT_SCRIPT}</script>
+<script>{SORT_SCRIPT}{VIEWER_SCRIPT}</script>
 </body></html>
 """
     write_text_atomic(path, page)

@@ -1,6 +1,7 @@
 """The fit loop both stages share: best and last checkpoints, resume, early stopping, LR reduction,
 a per-epoch CSV log, a learning-curve PNG and an optional wall-clock budget."""
 
+import os
 import time
 from pathlib import Path
 
@@ -65,6 +66,14 @@ def resume_state(out_dir: Path, name: str):
     return keras.models.load_model(paths["last"]), done
 
 
+def _drop_optimizer(path: Path) -> None:
+    """Re-save the kept model for inference only: without the optimizer's state (Adam's two moments per
+    weight) a model folder is a third the size. Resuming uses the last checkpoint, which keeps it."""
+    partial = path.with_name(f".{path.stem}-{os.getpid()}.keras")
+    keras.models.load_model(path, compile=False).save(partial)
+    os.replace(partial, path)
+
+
 def fit(model, train_ds, val_ds, out_dir, name, config: FitConfig, steps_per_epoch, monitor="val_loss",
         initial_epoch=0) -> dict:
     """Train ``model`` (already compiled), then write the learning curve. Returns a summary for the card."""
@@ -94,6 +103,7 @@ def fit(model, train_ds, val_ds, out_dir, name, config: FitConfig, steps_per_epo
         train_ds, validation_data=val_ds, epochs=config.epochs, initial_epoch=initial_epoch,
         steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=2,
     )
+    _drop_optimizer(paths["best"])
     log = pd.read_csv(paths["log"])
     plot_learning_curve(log, paths["curve"])
     if config.schedule == "cosine":

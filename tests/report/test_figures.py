@@ -45,7 +45,7 @@ def test_export_figures_from_a_table_read_back_from_csv(tmp_path):
     table = pd.read_csv(tmp_path / "slices.csv")  # booleans come back as they do for `mritool qa`
     assert [wants_figure(row.predicted_tumor, row.true_tumor, "positives") for row in table.itertuples()] == [True, False]
     figures = export_figures(table, tmp_path / "figures", "positives")
-    assert figures["kind"].tolist() == ["slice", "contact_sheet"]
+    assert figures["kind"].tolist() == ["slice", "contact_sheet", "viewer_flair", "viewer_truth", "viewer_prediction"]
     written = cv2.imread(figures["figure"].iloc[0])
     assert written.shape == (PANEL + 28, 5 * PANEL + 16, 3)
     predicted_panel = written[28:, 4 * (PANEL + 4):]
@@ -61,3 +61,25 @@ def test_export_figures_refuses_a_study_that_changed(tmp_path):
                          "predicted_tumor": [False], "true_tumor": [None]})
     with pytest.raises(MritoolError, match="no longer holds the slices"):
         export_figures(rows, tmp_path / "figures", "all")
+
+
+def test_viewer_strips_hold_a_tile_per_slice_with_each_outline_in_its_own_colour(tmp_path):
+    import cv2
+    import numpy as np
+
+    from mritool.report.figures import VIEWER_PREDICTION_BGRA, VIEWER_TILE, VIEWER_TRUTH_BGRA, viewer_strips
+
+    image = np.zeros((256, 256, 3), np.uint8)
+    image[..., 1] = 200  # the FLAIR channel of a display image
+    square = np.zeros((256, 256), np.uint8)
+    square[64:192, 64:192] = 1
+    written = viewer_strips("P", [(image, square, None), (image, None, square)], tmp_path)
+    strips = {kind: cv2.imread(path, cv2.IMREAD_UNCHANGED) for _, _, path, kind in written}
+    assert strips["viewer_flair"].shape == (2 * VIEWER_TILE, VIEWER_TILE)  # grayscale, two tiles
+    assert abs(int(strips["viewer_flair"].mean()) - 200) <= 2
+    truth, prediction = strips["viewer_truth"], strips["viewer_prediction"]
+    assert (truth[:VIEWER_TILE][..., 3] > 0).any() and not (truth[VIEWER_TILE:][..., 3] > 0).any()
+    assert (prediction[VIEWER_TILE:][..., 3] > 0).any() and not (prediction[:VIEWER_TILE][..., 3] > 0).any()
+    assert tuple(truth[truth[..., 3] > 0][0]) == VIEWER_TRUTH_BGRA
+    assert tuple(prediction[prediction[..., 3] > 0][0]) == VIEWER_PREDICTION_BGRA
+    assert not (truth[VIEWER_TILE // 2, VIEWER_TILE // 2, 3])  # an outline, not a filled region

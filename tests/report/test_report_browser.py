@@ -63,3 +63,40 @@ def test_clicking_a_header_sorts_the_table(browser, report):
     values = [float(row.find_elements("css selector", "td")[dice_column].get_attribute("data-value"))
               for row in browser.find_elements("css selector", "#patients tbody tr")]
     assert values == sorted(values)
+
+
+def test_the_slice_viewer_steps_with_the_keyboard_and_toggles_an_overlay(browser, report):
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get((report.out_dir / "report.html").as_uri())
+    viewers = browser.find_elements("css selector", ".viewer")
+    assert len(viewers) == len(report.patients)
+    broken = browser.execute_async_script("""
+        var done = arguments[arguments.length - 1];
+        var urls = Array.prototype.map.call(document.querySelectorAll(".viewer .layer"), function (layer) {
+            return getComputedStyle(layer).backgroundImage.slice(5, -2);
+        });
+        Promise.all(urls.map(function (url) {
+            return new Promise(function (resolve) {
+                var image = new Image();
+                image.onload = function () { resolve(image.naturalWidth > 0 ? 0 : 1); };
+                image.onerror = function () { resolve(1); };
+                image.src = url;
+            });
+        })).then(function (failed) { done(failed.reduce(function (a, b) { return a + b; }, 0)); });
+    """)
+    assert broken == 0
+    viewer = viewers[0]
+    info = viewer.find_element("css selector", ".info")
+    patient = report.patients["patient_id"].iloc[0]
+    rows = report.slices[(report.slices["patient_id"] == patient) & (report.slices["status"] == "ok")]
+    assert info.text.startswith(f"slice {rows['slice_index'].iloc[0]} (1 of {len(rows)})")
+    viewer.find_element("css selector", ".stage").click()
+    viewer.send_keys(Keys.ARROW_DOWN)
+    viewer.send_keys(Keys.ARROW_DOWN)
+    assert info.text.startswith(f"slice {rows['slice_index'].iloc[2]} (3 of {len(rows)}), probability "
+                                f"{rows['tumor_probability'].iloc[2]:.3f}")
+    layer = viewer.find_element("css selector", ".layer.prediction")
+    assert layer.value_of_css_property("background-position") == "0px -512px"
+    viewer.find_element("css selector", "input[value=prediction]").click()
+    assert layer.value_of_css_property("display") == "none"

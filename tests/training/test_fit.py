@@ -56,6 +56,7 @@ def test_cosine_schedule_runs_every_epoch_and_keeps_the_final_ema_weights(phanto
     last = keras.models.load_model(tmp_path / "checkpoints" / "segmenter_last.keras")
     assert all(np.array_equal(a, b) for a, b in zip(kept.get_weights(), last.get_weights()))
     assert last.optimizer.use_ema  # the saved weights are the averaged ones (SwapEMAWeights before saving)
+    assert getattr(keras.models.load_model(tmp_path / "segmenter.keras"), "optimizer", None) is None  # for inference only
 
 
 def test_fit_config_refuses_an_unknown_schedule_or_momentum():
