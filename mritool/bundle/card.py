@@ -8,11 +8,13 @@ runtime they were tuned on then, OpenVINO bfloat16; any other version is refused
 """
 
 import dataclasses
+import functools
 import hashlib
 import json
 import math
 import platform
 import sys
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -177,10 +179,35 @@ def read_card(model_dir, kind: str) -> StageCard:
         raise MritoolError(f"{weights}: weights missing beside the card")
     if card.weights_sha256 is not None and file_sha256(weights) != card.weights_sha256:
         raise MritoolError(f"{weights}: not the weights its card was written for (checksum differs from {path.name})")
+    stored = _stored_input_size(weights)
+    size = card.preprocessing.image_size
+    if stored is not None and stored != (size, size):
+        raise MritoolError(f"{path}: card says {size}px input, the model takes {stored}")
     return card
 
 
+def _stored_input_size(weights: Path) -> tuple | None:
+    """(height, width) of the model's input, read from the ``.keras`` archive's config without Keras (a
+    runtime with a cached graph never loads Keras); None where the archive cannot say (``load_model``
+    then reports what is wrong with it)."""
+    try:
+        with zipfile.ZipFile(weights) as archive:
+            layers = json.loads(archive.read("config.json"))["config"]["layers"]
+        shape = next(layer["config"]["batch_shape"] for layer in layers if layer["class_name"] == "InputLayer")
+        return tuple(shape[1:3])
+    except (OSError, KeyError, ValueError, StopIteration, TypeError, IndexError, zipfile.BadZipFile):
+        return None
+
+
 def file_sha256(path) -> str:
+    """The file's sha256, hashed once per process for an unchanged file (the card check and the runtimes'
+    cache keys all ask for the weights')."""
+    stat = Path(path).stat()
+    return _sha256(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _sha256(path: str, size: int, mtime_ns: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):
@@ -199,9 +226,6 @@ def load_model(model_dir, kind: str):
     except Exception as exc:  # Keras raises many types for corrupt, foreign or unsafe files
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise MritoolError(f"{path}: cannot load the {kind} weights ({reason[:200]})") from None
-    size = card.preprocessing.image_size
-    if tuple(model.input_shape[1:3]) != (size, size):
-        raise MritoolError(f"{card_path(model_dir, kind)}: card says {size}px input, the model takes {model.input_shape[1:3]}")
     rank = len(model.output_shape) if isinstance(model.output_shape, tuple) else 0
     if rank != OUTPUT_RANKS[kind]:
         raise MritoolError(f"{path}: these weights output {model.output_shape}, not a {kind}'s "

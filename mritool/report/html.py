@@ -11,6 +11,7 @@ import pandas as pd
 
 from mritool.io import write_text_atomic
 from mritool.report.figures import VIEWER_KINDS
+from mritool.report.plots import dice_strip, score_trace, volume_scatter
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
@@ -33,6 +34,8 @@ img { max-width: 100%; display: block; margin: 0.5em 0; }
          image-rendering: pixelated; }
 .viewer input[type=range].slider { width: 256px; display: block; }
 .viewer .info { font-variant-numeric: tabular-nums; }
+svg.plot { display: block; margin: 0.3em 0; }
+.plots { display: flex; gap: 2em; flex-wrap: wrap; }
 """
 
 SORT_SCRIPT = """
@@ -63,6 +66,11 @@ document.querySelectorAll(".viewer").forEach(function (viewer) {
     current = Math.max(0, Math.min(slices.length - 1, k));
     layers.forEach(function (layer) { layer.style.backgroundPosition = "0 " + (-256 * current) + "px"; });
     slider.value = current;
+    var cursor = viewer.querySelector(".cursor");
+    if (cursor) {
+      var x = (current + 0.5) * parseFloat(cursor.dataset.step);
+      cursor.setAttribute("x1", x); cursor.setAttribute("x2", x);
+    }
     var s = slices[current];
     info.textContent = "slice " + s[0] + " (" + (current + 1) + " of " + slices.length + "), probability " +
       s[1].toFixed(3) + ", " + (s[2] ? "screened positive" : "screened negative") + ", " +
@@ -131,7 +139,22 @@ def _plain(value) -> str:
     return "" if value is None else str(value)
 
 
-def _viewer(patient: str, own: pd.DataFrame, slices: pd.DataFrame | None) -> str:
+def _cohort_plots(slices: pd.DataFrame | None, patients: pd.DataFrame) -> str:
+    """Predicted against true volume and the Dice distribution, where every screened slice has a truth."""
+    if slices is None:
+        return ""
+    ok = slices[slices["status"] == "ok"]
+    if not len(ok) or ok["true_area_px"].isna().any():
+        return ""
+    volumes = ok.groupby("patient_id", sort=False)[["true_area_px", "predicted_area_px"]].sum()
+    return ("<h2>Plots</h2><div class=\"plots\">"
+            f"<figure>{volume_scatter(volumes['true_area_px'], volumes['predicted_area_px'], 'pixels')}"
+            "<figcaption>Predicted against true volume, one dot per patient (dashed: equal).</figcaption></figure>"
+            f"<figure>{dice_strip(patients['dice'])}"
+            "<figcaption>Per-patient Dice, the median marked.</figcaption></figure></div>")
+
+
+def _viewer(patient: str, own: pd.DataFrame, slices: pd.DataFrame | None, threshold: float | None) -> str:
     """A patient's slice viewer from its three strips and its ``ok`` rows (in the strips' order), or ''."""
     strips = {kind: _embedded(f) for f, kind in zip(own["figure"], own["kind"]) if kind in VIEWER_KINDS}
     if slices is None or len(strips) < len(VIEWER_KINDS) or None in strips.values():
@@ -141,8 +164,10 @@ def _viewer(patient: str, own: pd.DataFrame, slices: pd.DataFrame | None) -> str
              str(r.predicted_tumor) == "True"] for r in rows.itertuples()]
     layers = "".join(f'<div class="layer {css}" style="background-image: url({strips[kind]})"></div>'
                      for kind, css in zip(VIEWER_KINDS, ("flair", "truth outline", "prediction outline")))
+    truth = rows["true_tumor"].map(lambda value: str(value) == "True") if rows["true_tumor"].notna().all() else None
+    trace = score_trace(rows["screening_score"].astype(float), threshold, truth)
     return (f'<div class="viewer" tabindex="0" data-slices="{html.escape(json.dumps(data))}">'
-            f'<div class="stage">{layers}</div>'
+            f'<div class="stage">{layers}</div>{trace}'
             f'<input type="range" class="slider" min="0" max="{len(data) - 1}" value="0" aria-label="slice">'
             '<label><input type="checkbox" value="prediction" checked> prediction (orange)</label> '
             '<label><input type="checkbox" value="truth" checked> truth (blue)</label> '
@@ -172,7 +197,7 @@ def write_report(path, summary: dict, patients: pd.DataFrame, figures: pd.DataFr
             for f, kind in zip(pictures["figure"], pictures["kind"]) for source in [_embedded(f)]
         ) or '<p class="note">no figures for this patient</p>'
         sections.append(f'<section id="{html.escape(patient)}"><h2>{html.escape(patient)}</h2>'
-                        f'{_viewer(patient, own, slices)}{images}</section>')
+                        f'{_viewer(patient, own, slices, (origin or {}).get("threshold"))}{images}</section>')
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>mritool screening report</title>
 <style>{STYLE}</style></head>
@@ -183,6 +208,7 @@ Viewer: the FLAIR in grayscale, blue the true outline, orange the predicted outl
 {warning}
 {_provenance(origin)}
 <h2>Summary</h2><ul>{items}</ul>
+{_cohort_plots(slices, patients)}
 <h2>Patients</h2><p class="note">Click a column header to sort.</p>
 <div class="scroll">{_table(patients, "patients")}</div>
 {''.join(sections)}
