@@ -119,6 +119,16 @@ def _embedded(path: str) -> str | None:
     return "data:image/jpeg;base64," + base64.b64encode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])[1]).decode()
 
 
+def _embedded_as_is(path: str) -> str | None:
+    """A viewer strip's own bytes as a data URI: the outline layers must keep their transparency."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return None
+    kind = "png" if Path(path).suffix == ".png" else "jpeg"
+    return f"data:image/{kind};base64," + base64.b64encode(data).decode()
+
+
 PROVENANCE_FIELDS = (("bundle fingerprint", "bundle_fingerprint"), ("models", "models"), ("threshold", "threshold"),
                      ("validation operating point", "validation_operating_point"), ("runtime", "runtime"),
                      ("mritool", "mritool"), ("input", "input"), ("started", "started"), ("duration (s)", "duration_s"),
@@ -156,7 +166,7 @@ def _cohort_plots(slices: pd.DataFrame | None, patients: pd.DataFrame) -> str:
 
 def _viewer(patient: str, own: pd.DataFrame, slices: pd.DataFrame | None, threshold: float | None) -> str:
     """A patient's slice viewer from its three strips and its ``ok`` rows (in the strips' order), or ''."""
-    strips = {kind: _embedded(f) for f, kind in zip(own["figure"], own["kind"]) if kind in VIEWER_KINDS}
+    strips = {kind: _embedded_as_is(f) for f, kind in zip(own["figure"], own["kind"]) if kind in VIEWER_KINDS}
     if slices is None or len(strips) < len(VIEWER_KINDS) or None in strips.values():
         return ""
     rows = slices[(slices["patient_id"] == patient) & (slices["status"] == "ok")]
@@ -190,7 +200,8 @@ def write_report(path, summary: dict, patients: pd.DataFrame, figures: pd.DataFr
     sections = []
     for patient in patients["patient_id"]:
         own = figures[figures["patient_id"] == patient].sort_values("kind", kind="stable")  # contact sheet first
-        pictures = own[~own["kind"].isin(VIEWER_KINDS)]
+        # the contact sheet; the per-slice figures stay files in figures/ (the viewer shows every slice)
+        pictures = own[own["kind"] == "contact_sheet"]
         images = "".join(
             f'<img loading="lazy" src="{source}" alt="{html.escape(patient)} {kind}">' if source else
             f'<p class="note">{html.escape(Path(f).name)} could not be read</p>'

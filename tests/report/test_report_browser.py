@@ -86,6 +86,24 @@ def test_the_slice_viewer_steps_with_the_keyboard_and_toggles_an_overlay(browser
         })).then(function (failed) { done(failed.reduce(function (a, b) { return a + b; }, 0)); });
     """)
     assert broken == 0
+    opaque_corners = browser.execute_async_script("""
+        var done = arguments[arguments.length - 1];
+        var layers = Array.prototype.slice.call(document.querySelectorAll(".viewer .layer.outline"));
+        Promise.all(layers.map(function (layer) {
+            return new Promise(function (resolve) {
+                var image = new Image();
+                image.onload = function () {
+                    var canvas = document.createElement("canvas");
+                    canvas.width = image.naturalWidth; canvas.height = image.naturalHeight;
+                    var context = canvas.getContext("2d");
+                    context.drawImage(image, 0, 0);
+                    resolve(context.getImageData(0, 0, 1, 1).data[3]);
+                };
+                image.src = getComputedStyle(layer).backgroundImage.slice(5, -2);
+            });
+        })).then(function (alphas) { done(alphas.filter(function (a) { return a !== 0; }).length); });
+    """)
+    assert opaque_corners == 0  # the outlines lie on transparent layers: the FLAIR shows through
     viewer = viewers[0]
     info = viewer.find_element("css selector", ".info")
     patient = report.patients["patient_id"].iloc[0]
