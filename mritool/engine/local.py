@@ -27,6 +27,11 @@ def _write(store: ResultStore | None, study: Study, volume, prediction, masks_di
     return result
 
 
+def _collect(future, timings: StageTimings) -> PatientResult:
+    with timings.measure("write (waiting)"):
+        return future.result()
+
+
 def screen_studies(studies: list[Study], stages: Stages, masks_dir, batch_size: int = 32,
                    timings: StageTimings | None = None, after_write=None,
                    store: ResultStore | None = None) -> Iterator[tuple[int, PatientResult]]:
@@ -44,26 +49,22 @@ def screen_studies(studies: list[Study], stages: Stages, masks_dir, batch_size: 
                 volume, error = upcoming.result()
             if number + 1 < len(studies):
                 upcoming = reader.submit(read, studies[number + 1])
-            finished = None
+            finished = prediction = None
             if volume is None:
                 finished = failed(study, error)
-                if store:
-                    store.commit(study, finished)
             else:
                 try:
                     prediction = screen_volume(volume, stages, batch_size, timings)
                 except Exception as exc:  # noqa: BLE001 - one patient's failure must not stop the cohort
                     finished = crashed(study, exc)
-                    if store:
-                        store.commit(study, finished)
+            if finished is not None and store:
+                store.commit(study, finished)
             if pending:
-                with timings.measure("write (waiting)"):
-                    yield pending[0], pending[1].result()
+                yield pending[0], _collect(pending[1], timings)
                 pending = None
             if finished is not None:
                 yield number, finished
             else:
                 pending = (number, writer.submit(_write, store, study, volume, prediction, masks_dir, after_write))
         if pending:
-            with timings.measure("write (waiting)"):
-                yield pending[0], pending[1].result()
+            yield pending[0], _collect(pending[1], timings)

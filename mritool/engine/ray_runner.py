@@ -42,7 +42,7 @@ class _Worker:
         return {"position": batch["position"], "result": results}
 
 
-def _start_ray(address: str | None, cpus: int | None):
+def _start_ray(address: str | None, cpus: int):
     try:
         import ray
     except ImportError:

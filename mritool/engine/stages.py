@@ -4,7 +4,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mritool.bundle.card import ClassifierCard, SegmenterCard, read_card
-from mritool.bundle.fingerprint import bundle_fingerprint
 from mritool.bundle.postprocessing import PostProcessConfig
 from mritool.bundle.runtime_spec import RuntimeSpec
 from mritool.errors import MritoolError
@@ -53,10 +52,6 @@ class StagesSpec:
     segmenter_card: SegmenterCard
     runtime: RuntimeSpec
     tta: bool = False
-
-    @property
-    def fingerprint(self) -> str:
-        return bundle_fingerprint(self.classifier_card, self.segmenter_card)
 
     def load(self) -> Stages:
         classify, classifier_card = load_predictor(self.models_dir, "classifier", self.runtime)
