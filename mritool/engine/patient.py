@@ -13,7 +13,6 @@ from pathlib import Path
 from mritool.engine.records import slice_records, volume_record
 from mritool.engine.screen_volume import VolumePrediction, screen_volume
 from mritool.engine.stages import Stages
-from mritool.engine.timings import StageTimings
 from mritool.errors import MritoolError
 from mritool.volumes import Volume
 from mritool.volumes.readers import Study, read_study
@@ -86,13 +85,12 @@ def written(study: Study, volume: Volume, prediction: VolumePrediction, masks_di
     )
 
 
-def screen_patient(study: Study, stages: Stages, masks_dir: Path, batch_size: int = 32, after_write=None,
-                   timings: StageTimings | None = None) -> PatientResult:
+def screen_patient(study: Study, stages: Stages, masks_dir: Path, batch_size: int = 32, after_write=None) -> PatientResult:
     """Read, screen and write one study, one step after the other (a cluster worker's unit of work)."""
     volume, error = read(study)
     if volume is None:
         return failed(study, error)
     try:
-        return written(study, volume, screen_volume(volume, stages, batch_size, timings), masks_dir, after_write)
+        return written(study, volume, screen_volume(volume, stages, batch_size), masks_dir, after_write)
     except Exception as exc:  # noqa: BLE001 - one patient's failure must not stop the cohort
         return crashed(study, exc)

@@ -9,7 +9,7 @@ exists; anything else is recomputed, after the outputs of the stale part are rem
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from mritool.engine.patient import PatientResult
@@ -40,7 +40,7 @@ class ResultStore:
         return Path(self.folder) / f"{safe_name(study.patient_id)[:60]}-{key}.json"
 
     def commit(self, study: Study, result: PatientResult) -> None:
-        text = json.dumps({"run": self.run_signature, "study": study_signature(study), "result": json.loads(result.to_json())})
+        text = json.dumps({"run": self.run_signature, "study": study_signature(study), "result": asdict(result)})
         write_text_atomic(self.path(study), text)
 
     def _read(self, study: Study) -> dict | None:

@@ -109,13 +109,13 @@ def _write_picture(path: Path, picture: np.ndarray) -> None:
     write_bytes_atomic(path, data.tobytes())
 
 
-def _flag(value) -> bool:
+def flag(value) -> bool:
     """True for a true boolean cell, whether fresh from the merge or read back from slices.csv."""
     return not pd.isna(value) and str(value) == "True"
 
 
 def wants_figure(predicted_tumor, true_tumor, which: str) -> bool:
-    return which == "all" or (which == "positives" and (_flag(predicted_tumor) or _flag(true_tumor)))
+    return which == "all" or (which == "positives" and (flag(predicted_tumor) or flag(true_tumor)))
 
 
 def _outline(mask: np.ndarray | None, color) -> np.ndarray:

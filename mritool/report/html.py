@@ -10,7 +10,7 @@ import cv2
 import pandas as pd
 
 from mritool.io import write_text_atomic
-from mritool.report.figures import VIEWER_KINDS
+from mritool.report.figures import VIEWER_KINDS, flag
 from mritool.report.plots import dice_strip, score_trace, volume_scatter
 
 STYLE = """
@@ -170,11 +170,11 @@ def _viewer(patient: str, own: pd.DataFrame, slices: pd.DataFrame | None, thresh
     if slices is None or len(strips) < len(VIEWER_KINDS) or None in strips.values():
         return ""
     rows = slices[(slices["patient_id"] == patient) & (slices["status"] == "ok")]
-    data = [[int(r.slice_index), float(r.tumor_probability), str(r.screened_positive) == "True",
-             str(r.predicted_tumor) == "True"] for r in rows.itertuples()]
+    data = [[int(r.slice_index), float(r.tumor_probability), flag(r.screened_positive), flag(r.predicted_tumor)]
+            for r in rows.itertuples()]
     layers = "".join(f'<div class="layer {css}" style="background-image: url({strips[kind]})"></div>'
                      for kind, css in zip(VIEWER_KINDS, ("flair", "truth outline", "prediction outline")))
-    truth = rows["true_tumor"].map(lambda value: str(value) == "True") if rows["true_tumor"].notna().all() else None
+    truth = rows["true_tumor"].map(flag) if rows["true_tumor"].notna().all() else None
     trace = score_trace(rows["screening_score"].astype(float), threshold, truth)
     return (f'<div class="viewer" tabindex="0" data-slices="{html.escape(json.dumps(data))}">'
             f'<div class="stage">{layers}</div>{trace}'
