@@ -66,6 +66,8 @@ def output_folder(out_dir, overwrite: bool = False, resume: bool = False):
         earlier = [name for name in RESULTS if (out_dir / name).exists()]
         if resume:
             earlier = [MARKER] if MARKER in earlier else []
+            for leftover in out_dir.rglob(".*.tmp"):  # atomic writes a killed run left half-done
+                leftover.unlink(missing_ok=True)
         elif earlier and not overwrite:
             raise MritoolError(f"{out_dir}: holds another run's results ({', '.join(earlier)}); "
                                "choose another output folder, pass --overwrite, or --resume to continue it")
