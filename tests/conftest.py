@@ -1,9 +1,11 @@
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("MRITOOL_CACHE_DIR", tempfile.mkdtemp(prefix="mritool-test-cache-"))  # not the user's
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 REAL_DATA = PROJECT_ROOT.parent / "shared" / "data" / "lgg" / "kaggle_3m"

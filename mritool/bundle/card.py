@@ -8,7 +8,6 @@ runtime they were tuned on then, OpenVINO bfloat16; any other version is refused
 """
 
 import dataclasses
-import functools
 import hashlib
 import json
 import math
@@ -22,6 +21,7 @@ from typing import ClassVar
 import pandas as pd
 
 from mritool import __version__
+from mritool.bundle.checksum import file_sha256
 from mritool.bundle.keras_import import import_keras
 from mritool.bundle.postprocessing import PostProcessConfig
 from mritool.bundle.runtime_spec import DEFAULT_RUNTIME, RuntimeSpec
@@ -197,22 +197,6 @@ def _stored_input_size(weights: Path) -> tuple | None:
         return tuple(shape[1:3])
     except (OSError, KeyError, ValueError, StopIteration, TypeError, IndexError, zipfile.BadZipFile):
         return None
-
-
-def file_sha256(path) -> str:
-    """The file's sha256, hashed once per process for an unchanged file (the card check and the runtimes'
-    cache keys all ask for the weights')."""
-    stat = Path(path).stat()
-    return _sha256(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=64)
-def _sha256(path: str, size: int, mtime_ns: int) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load_model(model_dir, kind: str):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mritool.bundle.card import file_sha256
+from mritool.bundle.checksum import file_sha256
 from mritool.errors import MritoolError
 from mritool.runtimes.base import register_runtime
 

@@ -2,7 +2,7 @@
 
 import cv2
 import numpy as np
-from skimage.measure import label
+from scipy import ndimage
 
 from mritool.bundle.postprocessing import PostProcessConfig
 
@@ -26,8 +26,8 @@ def clean_slices(masks: np.ndarray, config: PostProcessConfig) -> np.ndarray:
 
 def keep_largest_component(volume: np.ndarray) -> np.ndarray:
     """The largest 26-connected lesion of a (slices, H, W) patient volume; LGG is usually one lesion."""
-    labels = label(volume, connectivity=3)
-    if labels.max() <= 1:
+    labels, count = ndimage.label(volume, structure=np.ones((3, 3, 3)))
+    if count <= 1:
         return volume
     sizes = np.bincount(labels.ravel())
     sizes[0] = 0
