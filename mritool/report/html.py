@@ -6,7 +6,6 @@ import html
 import json
 from pathlib import Path
 
-import cv2
 import pandas as pd
 
 from mritool.io import write_text_atomic
@@ -111,16 +110,8 @@ def _table(frame: pd.DataFrame, table_id: str) -> str:
 
 
 def _embedded(path: str) -> str | None:
-    """A figure as a JPEG data URI, or None where the file cannot be read. JPEG because the panels are
-    photographic; quality 85 keeps the outlines legible."""
-    image = cv2.imread(path, cv2.IMREAD_COLOR)
-    if image is None:
-        return None
-    return "data:image/jpeg;base64," + base64.b64encode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])[1]).decode()
-
-
-def _embedded_as_is(path: str) -> str | None:
-    """A viewer strip's own bytes as a data URI: the outline layers must keep their transparency."""
+    """A figure's own bytes as a data URI (JPEG pictures, transparent PNG outline layers), or None where
+    the file cannot be read."""
     try:
         data = Path(path).read_bytes()
     except OSError:
@@ -166,7 +157,7 @@ def _cohort_plots(slices: pd.DataFrame | None, patients: pd.DataFrame) -> str:
 
 def _viewer(patient: str, own: pd.DataFrame, slices: pd.DataFrame | None, threshold: float | None) -> str:
     """A patient's slice viewer from its three strips and its ``ok`` rows (in the strips' order), or ''."""
-    strips = {kind: _embedded_as_is(f) for f, kind in zip(own["figure"], own["kind"]) if kind in VIEWER_KINDS}
+    strips = {kind: _embedded(f) for f, kind in zip(own["figure"], own["kind"]) if kind in VIEWER_KINDS}
     if slices is None or len(strips) < len(VIEWER_KINDS) or None in strips.values():
         return ""
     rows = slices[(slices["patient_id"] == patient) & (slices["status"] == "ok")]

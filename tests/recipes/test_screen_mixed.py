@@ -59,7 +59,7 @@ def test_the_nifti_mask_overlays_the_input_and_volumes_are_in_mm3(mixed):
     assert patient["predicted_volume_mm3"] == pytest.approx(patient["predicted_volume_px"] * np.prod(SPACING))
     folder_patient = result.patients.set_index("patient_id").loc[patients_of(result)["folder"]]
     assert np.isnan(folder_patient["predicted_volume_mm3"])  # a 2D folder has no geometry
-    assert (result.out_dir / "figures" / "N1_contact_sheet.png").is_file()
+    assert (result.out_dir / "figures" / "N1_contact_sheet.jpg").is_file()
 
 
 def test_a_nifti_study_screens_like_the_same_slices_in_a_folder(mixed, tiny_models, tmp_path):
@@ -86,7 +86,7 @@ def test_the_dicom_study_gets_a_seg_on_its_flair_and_screens_like_its_slices(mix
         assert seg.get_volume(combine_segments=True).array.sum() == rows["predicted_area_px"].sum()
     patient = result.patients.set_index("patient_id").loc["D1"]
     assert patient["predicted_volume_mm3"] == pytest.approx(patient["predicted_volume_px"] * np.prod(SPACING))
-    assert (result.out_dir / "figures" / "D1_contact_sheet.png").is_file()
+    assert (result.out_dir / "figures" / "D1_contact_sheet.jpg").is_file()
     assert pd.isna(patient["missing_sequences"])
 
 
@@ -94,7 +94,7 @@ def test_qa_draws_every_format_as_screen_drew_it(mixed, tmp_path):
     _, _, result, _ = mixed
     reexport_figures(result.out_dir / "slices.csv", tmp_path, "all")
     for patient in patients_of(result).values():
-        name = f"{patient}_contact_sheet.png"
+        name = f"{patient}_contact_sheet.jpg"
         assert (cv2.imread(str(tmp_path / "figures" / name)) == cv2.imread(str(result.out_dir / "figures" / name))).all()
 
 
