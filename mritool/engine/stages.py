@@ -5,6 +5,7 @@ from pathlib import Path
 
 from mritool.bundle.card import ClassifierCard, SegmenterCard, read_card
 from mritool.bundle.postprocessing import PostProcessConfig
+from mritool.bundle.quantization import int8_classifier_card
 from mritool.bundle.runtime_spec import RuntimeSpec
 from mritool.errors import MritoolError
 from mritool.runtimes import Predictor, load_predictor
@@ -54,22 +55,25 @@ class StagesSpec:
     tta: bool = False
 
     def load(self) -> Stages:
-        classify, classifier_card = load_predictor(self.models_dir, "classifier", self.runtime)
-        segment, segmenter_card = load_predictor(self.models_dir, "segmenter", self.runtime)
-        return Stages(classify, classifier_card, with_flips(segment) if self.tta else segment, segmenter_card,
-                      self.runtime, self.tta)
+        classify, _ = load_predictor(self.models_dir, "classifier", self.runtime)
+        segment, _ = load_predictor(self.models_dir, "segmenter", self.runtime)
+        return Stages(classify, self.classifier_card, with_flips(segment) if self.tta else segment,
+                      self.segmenter_card, self.runtime, self.tta)
 
 
 def stages_spec(models_dir, runtime: str | None = None, precision: str | None = None, tta: bool = False) -> StagesSpec:
     """The stages of ``models_dir`` on the runtime the classifier's card was tuned on, or on ``runtime`` /
-    ``precision`` where given; a clear error for a missing folder or card. ``tta``: the segmenter also
-    sees each slice mirrored (the classifier does not: its threshold was chosen on plain scores)."""
+    ``precision`` where given; a clear error for a missing folder or card. INT8 screens at the threshold
+    ``mritool quantize`` chose on INT8 scores. ``tta``: the segmenter also sees each slice mirrored (the
+    classifier does not: its threshold was chosen on plain scores)."""
     models_dir = Path(models_dir)
     if not models_dir.is_dir():
         raise MritoolError(f"{models_dir}: no such model folder")
     classifier_card = read_card(models_dir, "classifier")
     tuned_on = classifier_card.runtime
     runtime = replace(tuned_on, name=runtime or tuned_on.name, precision=precision or tuned_on.precision)
+    if runtime.precision == "int8":
+        classifier_card = int8_classifier_card(models_dir, classifier_card)
     return StagesSpec(models_dir, classifier_card, read_card(models_dir, "segmenter"), runtime, tta)
 
 

@@ -4,19 +4,26 @@ weights (``int8/``, keyed by the weights' hash) and chosen with ``--precision in
 Post-training quantization with NNCF, calibrated on training patients of the folder's own split
 (never its validation patients, on which the INT8 graphs are then judged), each stage on the inputs it
 sees when screening: every slice for the classifier, the tumor slices (and as many others) for the
-segmenter. ``int8/quantization.json`` records how, for each stage.
+segmenter. The INT8 classifier then gets its own threshold, chosen on its scores of the validation
+patients as ``tune`` chooses the float one (``bundle/quantization.py``). ``int8/quantization.json``
+records how, for each stage.
 """
 
 import json
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
-from mritool.bundle.card import KINDS, load_model, read_card, weights_path
+from mritool.bundle.card import KINDS, NO_CONTEXT, load_model, read_card, weights_path
+from mritool.bundle.quantization import RECORD
+from mritool.classifier.threshold import operating_point
 from mritool.data.preprocessing import volume_input
 from mritool.errors import MritoolError
 from mritool.io import write_text_atomic
 from mritool.recipes.evaluate import split_studies
-from mritool.training.slices import evaluation_split
+from mritool.runtimes import load_predictor
+from mritool.training.slices import evaluation_split, labelled_data
 from mritool.volumes.readers import read_study
 
 SUBSET_SIZE = 300  # NNCF's default number of calibration samples
@@ -63,6 +70,7 @@ def quantize_graph(load, weights_file, inputs: np.ndarray):
 def quantize_models(models_dir, data_root, patients: int = 8, seed: int = 0, command: str | None = None) -> dict:
     """Write the INT8 graph of both stages; returns what ``int8/quantization.json`` records."""
     nncf = _nncf()  # before any work: a missing extra is a one-line error
+    models_dir = Path(models_dir)
     studies = split_studies(data_root, evaluation_split(models_dir), "train")
     chosen = [studies[k] for k in sorted(np.random.default_rng(seed).permutation(len(studies))[:patients])]
     volumes = [read_study(study) for study in chosen]
@@ -76,5 +84,19 @@ def quantize_models(models_dir, data_root, patients: int = 8, seed: int = 0, com
         graph = quantize_graph(lambda: load_model(models_dir, kind)[0], weights_path(models_dir, kind), inputs)
         record["stages"][kind] = {"graph": graph.name, "calibration_slices": len(inputs),
                                   "weights_sha256": card.weights_sha256}
-    write_text_atomic(graph.parent / "quantization.json", json.dumps(record, indent=2) + "\n")
+    record["stages"]["classifier"]["operating_point"] = int8_operating_point(models_dir, data_root, command)
+    write_text_atomic(models_dir / RECORD, json.dumps(record, indent=2) + "\n")
     return record
+
+
+def int8_operating_point(models_dir, data_root, command: str | None) -> dict:
+    """The INT8 classifier's threshold for the card's target sensitivity on the validation patients (its
+    ROC curve beside the graphs)."""
+    models_dir = Path(models_dir)
+    card = read_card(models_dir, "classifier")
+    classify, _ = load_predictor(models_dir, "classifier", replace(card.runtime, name="openvino", precision="int8"))
+    data = labelled_data(data_root)
+    validation = data.subset(evaluation_split(models_dir), "validation")
+    chosen = operating_point(classify, card.preprocessing, data, validation, models_dir / RECORD.parent,
+                             card.target_sensitivity, slice_context=card.slice_context != NO_CONTEXT)
+    return {"threshold": chosen["threshold"], "validation_metrics": chosen["validation_metrics"], "reproduce": command}

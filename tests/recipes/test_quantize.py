@@ -24,10 +24,29 @@ def test_quantized_models_screen_as_int8_and_were_calibrated_on_training_patient
     assert set(record["calibration_patients"]) <= set(split["train"])
     assert not set(record["calibration_patients"]) & set(split["validation"])
     assert json.loads((models / "int8" / "quantization.json").read_text()) == record
-    int8 = screen(phantoms, models, tmp_path / "int8", qa="none", precision="int8").slices
-    f32 = screen(phantoms, models, tmp_path / "f32", qa="none", precision="float32").slices
-    assert (int8["status"] == "ok").all() and len(int8) == len(f32)
-    np.testing.assert_allclose(int8["tumor_probability"], f32["tumor_probability"], atol=0.1)
+    chosen = record["stages"]["classifier"]["operating_point"]
+    assert chosen["validation_metrics"]["sensitivity"] >= 0.97 and (models / "int8" / "classifier_roc.png").is_file()
+    int8 = screen(phantoms, models, tmp_path / "int8", qa="none", precision="int8")
+    f32 = screen(phantoms, models, tmp_path / "f32", qa="none", precision="float32")
+    def threshold(result):
+        return json.loads((result.out_dir / "provenance.json").read_text())["threshold"]
+
+    assert threshold(int8) == chosen["threshold"]  # INT8 screens at the threshold chosen on INT8 scores
+    assert threshold(f32) == json.loads((models / "classifier.json").read_text())["threshold"]
+    assert (int8.slices["status"] == "ok").all() and len(int8.slices) == len(f32.slices)
+    np.testing.assert_allclose(int8.slices["tumor_probability"], f32.slices["tumor_probability"], atol=0.1)
+    assert ((int8.slices["tumor_probability"] >= chosen["threshold"]) == int8.slices["screened_positive"]).all()
+
+
+def test_int8_refuses_a_record_without_its_own_operating_point(phantoms, tiny_models, tmp_path):
+    models = tmp_path / "models"
+    shutil.copytree(tiny_models, models)
+    quantize_models(models, phantoms, patients=3)
+    record = json.loads((models / "int8" / "quantization.json").read_text())
+    del record["stages"]["classifier"]["operating_point"]  # as written by mritool 0.x before this
+    (models / "int8" / "quantization.json").write_text(json.dumps(record))
+    with pytest.raises(MritoolError, match="run `mritool quantize` on the model folder again"):
+        screen(phantoms, models, tmp_path / "out", qa="none", precision="int8")
 
 
 @pytest.mark.real_data
