@@ -31,6 +31,15 @@ img { max-width: 100%; display: block; margin: 0.5em 0; }
 .stage { position: relative; width: 256px; height: 256px; background: #000; }
 .layer { position: absolute; inset: 0; background-repeat: no-repeat; background-size: 256px auto;
          image-rendering: pixelated; }
+.layer.flair { background-image: var(--flair); }
+.layer.truth { background-image: var(--truth); }
+.layer.prediction { background-image: var(--prediction); }
+.patient-view { display: flex; gap: 1.5em; align-items: flex-start; flex-wrap: wrap; }
+.sheet { display: flex; flex-wrap: wrap; gap: 2px; flex: 1; min-width: 300px; }
+.tile { position: relative; width: 64px; height: 64px; cursor: pointer; background-repeat: no-repeat;
+        background-image: var(--prediction), var(--truth), var(--flair); background-size: 64px auto; }
+.tile span { position: absolute; left: 2px; top: 0; color: #fff; font-size: 10px; text-shadow: 0 0 2px #000; }
+.tile.current { outline: 2px solid #56b4e9; }
 .viewer input[type=range].slider { width: 256px; display: block; }
 .viewer .info { font-variant-numeric: tabular-nums; }
 svg.plot { display: block; margin: 0.3em 0; }
@@ -60,9 +69,10 @@ VIEWER_SCRIPT = """
 document.querySelectorAll(".viewer").forEach(function (viewer) {
   var slices = JSON.parse(viewer.dataset.slices), current = 0;
   var layers = viewer.querySelectorAll(".layer"), slider = viewer.querySelector(".slider");
-  var info = viewer.querySelector(".info");
+  var info = viewer.querySelector(".info"), tiles = viewer.parentNode.querySelectorAll(".sheet .tile");
   function show(k) {
     current = Math.max(0, Math.min(slices.length - 1, k));
+    tiles.forEach(function (tile, t) { tile.classList.toggle("current", t === current); });
     layers.forEach(function (layer) { layer.style.backgroundPosition = "0 " + (-256 * current) + "px"; });
     slider.value = current;
     var cursor = viewer.querySelector(".cursor");
@@ -83,6 +93,7 @@ document.querySelectorAll(".viewer").forEach(function (viewer) {
     show(current + (event.deltaY > 0 ? 1 : -1)); event.preventDefault();
   }, {passive: false});
   slider.addEventListener("input", function () { show(parseInt(slider.value, 10)); });
+  tiles.forEach(function (tile, t) { tile.addEventListener("click", function () { show(t); viewer.focus(); }); });
   viewer.querySelectorAll("input[type=checkbox]").forEach(function (box) {
     box.addEventListener("change", function () {
       viewer.querySelector(".layer." + box.value).style.display = box.checked ? "" : "none";
@@ -155,26 +166,37 @@ def _cohort_plots(slices: pd.DataFrame | None, patients: pd.DataFrame) -> str:
             "<figcaption>Per-patient Dice, the median marked.</figcaption></figure></div>")
 
 
+SHEET_TILE = 64  # px of a slice in the overview (the .tile rule)
+
+
 def _viewer(patient: str, own: pd.DataFrame, slices: pd.DataFrame | None, threshold: float | None) -> str:
-    """A patient's slice viewer from its three strips and its ``ok`` rows (in the strips' order), or ''."""
+    """A patient's slice viewer and its overview of every slice, both drawn from its three strips and its
+    ``ok`` rows (in the strips' order), or ''. The strips are embedded once, as CSS variables that the
+    viewer's layers and the overview's tiles share: the overview costs no bytes of its own."""
     strips = {kind: _embedded(f) for f, kind in zip(own["figure"], own["kind"]) if kind in VIEWER_KINDS}
     if slices is None or len(strips) < len(VIEWER_KINDS) or None in strips.values():
         return ""
     rows = slices[(slices["patient_id"] == patient) & (slices["status"] == "ok")]
     data = [[int(r.slice_index), float(r.tumor_probability), flag(r.screened_positive), flag(r.predicted_tumor)]
             for r in rows.itertuples()]
-    layers = "".join(f'<div class="layer {css}" style="background-image: url({strips[kind]})"></div>'
-                     for kind, css in zip(VIEWER_KINDS, ("flair", "truth outline", "prediction outline")))
+    names = ("flair", "truth", "prediction")
+    variables = "; ".join(f"--{name}: url({strips[kind]})" for kind, name in zip(VIEWER_KINDS, names))
+    layers = "".join(f'<div class="layer {name}{"" if name == "flair" else " outline"}"></div>' for name in names)
     truth = rows["true_tumor"].map(flag) if rows["true_tumor"].notna().all() else None
     trace = score_trace(rows["screening_score"].astype(float), threshold, truth)
-    return (f'<div class="viewer" tabindex="0" data-slices="{html.escape(json.dumps(data))}">'
+    tiles = "".join(f'<div class="tile" title="slice {number}" style="background-position: 0 {-k * SHEET_TILE}px">'
+                    f'<span>{number}</span></div>' for k, (number, *_) in enumerate(data))
+    return (f'<div class="patient-view" style="{variables}">'
+            f'<div class="viewer" tabindex="0" data-slices="{html.escape(json.dumps(data))}">'
             f'<div class="stage">{layers}</div>{trace}'
             f'<input type="range" class="slider" min="0" max="{len(data) - 1}" value="0" aria-label="slice">'
             '<label><input type="checkbox" value="prediction" checked> prediction (orange)</label> '
             '<label><input type="checkbox" value="truth" checked> truth (blue)</label> '
             '<label>opacity <input type="range" class="opacity" min="0" max="100" value="100"></label>'
             '<div class="info"></div></div>'
-            '<p class="note">Click the image, then arrow keys or the mouse wheel step through the slices.</p>')
+            f'<div class="sheet" aria-label="every slice">{tiles}</div></div>'
+            '<p class="note">Click the image, then arrow keys or the mouse wheel step through the slices; '
+            'click a slice of the overview to show it.</p>')
 
 
 def write_report(path, summary: dict, patients: pd.DataFrame, figures: pd.DataFrame, origin: dict | None = None,
@@ -190,16 +212,10 @@ def write_report(path, summary: dict, patients: pd.DataFrame, figures: pd.DataFr
                if len(flagged) else "")
     sections = []
     for patient in patients["patient_id"]:
-        own = figures[figures["patient_id"] == patient].sort_values("kind", kind="stable")  # contact sheet first
-        # the contact sheet; the per-slice figures stay files in figures/ (the viewer shows every slice)
-        pictures = own[own["kind"] == "contact_sheet"]
-        images = "".join(
-            f'<img loading="lazy" src="{source}" alt="{html.escape(patient)} {kind}">' if source else
-            f'<p class="note">{html.escape(Path(f).name)} could not be read</p>'
-            for f, kind in zip(pictures["figure"], pictures["kind"]) for source in [_embedded(f)]
-        ) or '<p class="note">no figures for this patient</p>'
-        sections.append(f'<section id="{html.escape(patient)}"><h2>{html.escape(patient)}</h2>'
-                        f'{_viewer(patient, own, slices, (origin or {}).get("threshold"))}{images}</section>')
+        own = figures[figures["patient_id"] == patient]
+        # the contact sheet and per-slice figures stay files in figures/: the viewer and its overview show every slice
+        view = _viewer(patient, own, slices, (origin or {}).get("threshold")) or '<p class="note">no figures for this patient</p>'
+        sections.append(f'<section id="{html.escape(patient)}"><h2>{html.escape(patient)}</h2>{view}</section>')
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>mritool screening report</title>
 <style>{STYLE}</style></head>

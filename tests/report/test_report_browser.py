@@ -37,18 +37,29 @@ def test_report_alone_loads_with_every_figure_and_a_row_per_patient(browser, rep
     alone.parent.mkdir()
     shutil.copy(report.out_dir / "report.html", alone)
     browser.get(alone.as_uri())
-    browser.execute_script("document.querySelectorAll('img').forEach(function (i) { i.loading = 'eager'; });")
     browser.set_script_timeout(30)
     status = browser.execute_async_script("""
         var done = arguments[arguments.length - 1];
-        var images = Array.prototype.slice.call(document.images);
-        Promise.all(images.map(function (i) {
-            return i.complete ? Promise.resolve() : new Promise(function (r) { i.onload = i.onerror = r; });
-        })).then(function () {
-            done({total: images.length, broken: images.filter(function (i) { return !i.naturalWidth; }).length});
+        var urls = [];
+        document.querySelectorAll(".layer, .tile, img").forEach(function (element) {
+            var found = getComputedStyle(element).backgroundImage.match(/url\\("[^"]*"\\)/g) || [];
+            found.forEach(function (url) { urls.push(url.slice(5, -2)); });
+            if (element.src) { urls.push(element.src); }
+        });
+        Promise.all(urls.map(function (url) {
+            return new Promise(function (resolve) {
+                var image = new Image();
+                image.onload = function () { resolve(image.naturalWidth > 0 ? 0 : 1); };
+                image.onerror = function () { resolve(1); };
+                image.src = url;
+            });
+        })).then(function (failed) {
+            done({total: urls.length, broken: failed.reduce(function (a, b) { return a + b; }, 0)});
         });
     """)
-    assert status["total"] >= len(report.patients) and status["broken"] == 0
+    ok_slices = int((report.slices["status"] == "ok").sum())
+    assert status["total"] == 3 * len(report.patients) + 3 * ok_slices  # each viewer's layers, each tile's three
+    assert status["broken"] == 0
     rows = browser.find_elements("css selector", "#patients tbody tr")
     assert len(rows) == len(report.patients) == 6
     severe = [entry for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "WARNING")]
@@ -116,5 +127,9 @@ def test_the_slice_viewer_steps_with_the_keyboard_and_toggles_an_overlay(browser
                                 f"{rows['tumor_probability'].iloc[2]:.3f}")
     layer = viewer.find_element("css selector", ".layer.prediction")
     assert layer.value_of_css_property("background-position") == "0px -512px"
+    tiles = browser.find_elements("css selector", ".sheet")[0].find_elements("css selector", ".tile")
+    assert len(tiles) == len(rows) and "current" in tiles[2].get_attribute("class")
+    tiles[-1].click()  # the overview jumps the viewer to that slice
+    assert info.text.startswith(f"slice {rows['slice_index'].iloc[-1]} ({len(rows)} of {len(rows)})")
     viewer.find_element("css selector", "input[value=prediction]").click()
     assert layer.value_of_css_property("display") == "none"
