@@ -1,16 +1,17 @@
 """What the figures and the report cost a screening run, and how big the one-file report is.
 
-Screens the root twice with the same loaded models, with ``--qa positives`` (figures, viewer strips and
-the report's embedded pictures) and with ``--qa none``, in that order after an untimed warm-up, and
-prints both walls, the share of the first spent on figures and report, and the size of its
-``report.html``. With ``--screenshot PNG`` (headless Chromium and selenium), it also opens that report
+Screens the root with the same loaded models, with ``--qa positives`` (figures, viewer strips and the
+report's embedded pictures) and with ``--qa none``, ``--repeats`` rounds in alternating order after an
+untimed warm-up, and prints the median walls, the share of the first spent on figures and report, and
+the size of its ``report.html``. With ``--screenshot PNG`` (headless Chromium and selenium), it also opens that report
 alone, steps the first patient's viewer to its largest predicted lesion and saves a screenshot.
 
-    python benchmarks/report_cost.py --data ../shared/data/lgg/kaggle_3m --models MODELS --screenshot docs/viewer.png
+    python benchmarks/report_cost.py --data ../shared/data/lgg/kaggle_3m --models MODELS --repeats 3 --screenshot docs/viewer.png
 """
 
 import argparse
 import shutil
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -46,23 +47,26 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--models", type=Path, required=True)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--screenshot", type=Path)
     args = parser.parse_args()
     studies = find_studies(args.data)
     stages = load_stages(args.models)
     with tempfile.TemporaryDirectory() as tmp:
         screen(studies=studies[:2], stages=stages, out_dir=Path(tmp) / "warm", qa="positives")
-        walls = {}
-        for qa in ("positives", "none"):
-            started = time.monotonic()
-            result = screen(studies=studies, stages=stages, out_dir=Path(tmp) / qa, qa=qa)
-            walls[qa] = time.monotonic() - started
-            if qa == "positives":
-                report, first = result.out_dir / "report.html", result.slices
+        walls = {"positives": [], "none": []}
+        for round_ in range(args.repeats):
+            for qa in ("positives", "none") if round_ % 2 == 0 else ("none", "positives"):
+                started = time.monotonic()
+                result = screen(studies=studies, stages=stages, out_dir=Path(tmp) / f"{qa}{round_}", qa=qa)
+                walls[qa].append(time.monotonic() - started)
+                if qa == "positives":
+                    report, first = result.out_dir / "report.html", result.slices
         size = report.stat().st_size
-        print(f"{len(studies)} patients, {int(result.summary['slices'])} slices")
-        print(f"screen with figures and report: {walls['positives']:.1f} s; without: {walls['none']:.1f} s; "
-              f"figures and report {(walls['positives'] - walls['none']) / walls['positives']:.1%} of the wall")
+        with_, without = statistics.median(walls["positives"]), statistics.median(walls["none"])
+        print(f"{len(studies)} patients, {int(result.summary['slices'])} slices; medians of {args.repeats} rounds")
+        print(f"screen with figures and report: {with_:.1f} s; without: {without:.1f} s; "
+              f"figures and report {(with_ - without) / with_:.1%} of the wall")
         print(f"report.html: {size / 2**20:.1f} MiB, one file")
         if args.screenshot:
             patient = result.patients["patient_id"].iloc[0]
