@@ -34,12 +34,19 @@ QA_CHOICES = ("all", "positives", "none")
 FIGURE_COLUMNS = ["patient_id", "slice_index", "figure", "kind"]
 
 
-def display_image(pixels: np.ndarray, size: int = PANEL) -> np.ndarray:
-    """A slice's FLAIR as a gray BGR uint8 picture (so masks can be drawn on it in colour), contrast
-    stretched to its 99.5th percentile (8 or 16 bit alike)."""
+def display_window(images: list[np.ndarray]) -> float:
+    """The top of a study's gray window: the 99.5th percentile of its FLAIR (sampled at 64 px), one window
+    for every slice as a viewer shows a series; a window per slice turns an empty end slice's noise white."""
+    if not images:
+        return 1.0
+    return float(np.percentile(np.stack([as_model_input(p, 64, "a slice")[..., 1] for p in images]), 99.5)) or 1.0
+
+
+def display_image(pixels: np.ndarray, top: float, size: int = PANEL) -> np.ndarray:
+    """A slice's FLAIR as a gray BGR uint8 picture (so masks can be drawn on it in colour), ``top`` (its
+    study's ``display_window``) shown white; 8 or 16 bit alike."""
     flair = as_model_input(pixels, size, "a slice")[..., 1]  # channels are (pre-contrast, FLAIR, post-contrast)
-    top = np.percentile(flair, 99.5) or 1.0
-    return cv2.cvtColor(np.clip(flair / top * 255, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
+    return cv2.cvtColor(np.clip(flair * (255 / top), 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
 
 
 def panel_mask(mask: np.ndarray | None, size: int = PANEL) -> np.ndarray | None:
@@ -47,13 +54,12 @@ def panel_mask(mask: np.ndarray | None, size: int = PANEL) -> np.ndarray | None:
 
 
 def overlay(image: np.ndarray, mask: np.ndarray | None, color) -> np.ndarray:
+    """``image`` with ``mask`` tinted 45% ``color`` and outlined; only the mask's pixels are blended."""
     out = image.copy()
     if mask is None or not mask.any():
         return out
-    tint = np.zeros_like(image)
-    tint[:] = color
-    blended = cv2.addWeighted(image, 0.55, tint, 0.45, 0)
-    out[mask > 0] = blended[mask > 0]
+    inside = mask > 0
+    out[inside] = (image[inside] * 0.55 + np.asarray(color) * 0.45 + 0.5).astype(np.uint8)
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     cv2.drawContours(out, contours, -1, color, 1)
     return out
@@ -94,7 +100,7 @@ def contact_sheet(tiles: list[tuple[np.ndarray, str]], columns: int = 8, tile: i
     blank = np.full((tile + 20, tile, 3), 255, np.uint8)
     labelled = []
     for picture, label in tiles:
-        small = cv2.resize(picture, (tile, tile), interpolation=cv2.INTER_AREA)
+        small = picture if picture.shape[:2] == (tile, tile) else cv2.resize(picture, (tile, tile), interpolation=cv2.INTER_AREA)
         bar = np.full((20, tile, 3), 255, np.uint8)
         cv2.putText(bar, label, (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
         labelled.append(np.vstack([bar, small]))
@@ -122,19 +128,17 @@ def wants_figure(predicted_tumor, true_tumor, which: str) -> bool:
 
 
 def _outline(mask: np.ndarray | None, color) -> np.ndarray:
-    """A viewer tile: the mask's outline in ``color`` on a transparent BGRA square."""
+    """A viewer tile: the (tile-size) mask's outline in ``color`` on a transparent BGRA square."""
     tile = np.zeros((VIEWER_TILE, VIEWER_TILE, 4), np.uint8)
     if mask is not None and mask.any():
-        small = resize_mask(mask, (VIEWER_TILE, VIEWER_TILE))
-        tile[cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0] = color
+        tile[cv2.morphologyEx(mask, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0] = color
     return tile
 
 
 def viewer_strips(patient: str, layers: list[tuple], out_dir: Path) -> list[tuple]:
     """The slice viewer's three vertical strips (a tile per slice, in slice order) from ``(image, truth,
-    predicted)``: the FLAIR channel in grayscale as JPEG, the outlines as transparent PNGs."""
-    flair = np.vstack([cv2.resize(image[..., 0], (VIEWER_TILE, VIEWER_TILE), interpolation=cv2.INTER_AREA)
-                       for image, _, _ in layers])  # display_image is gray in all three channels
+    predicted)`` at tile size (``_small``): the FLAIR in grayscale as JPEG, the outlines as transparent PNGs."""
+    flair = np.vstack([image[..., 0] for image, _, _ in layers])  # display_image is gray in all three channels
     pictures = {"viewer_flair": (".jpg", flair),
                 "viewer_truth": (".png", np.vstack([_outline(truth, (*TRUTH_BGR, 255)) for _, truth, _ in layers])),
                 "viewer_prediction": (".png", np.vstack([_outline(p, (*PREDICTION_BGR, 255)) for _, _, p in layers]))}
@@ -146,21 +150,29 @@ def viewer_strips(patient: str, layers: list[tuple], out_dir: Path) -> list[tupl
     return written
 
 
+def _small(image: np.ndarray, truth: np.ndarray | None, predicted: np.ndarray | None) -> tuple:
+    """A slice's picture and masks at the size of a contact-sheet tile and a viewer tile."""
+    def shrink(mask):
+        return None if mask is None else resize_mask(mask, (VIEWER_TILE, VIEWER_TILE))
+    return cv2.resize(image, (VIEWER_TILE, VIEWER_TILE), interpolation=cv2.INTER_AREA), shrink(truth), shrink(predicted)
+
+
 def patient_figures(patient: str, slices, out_dir: Path) -> list[tuple]:
     """A figure per wanted slice, a contact sheet of all and the viewer's strips, from ``(slice_index,
     image, truth, predicted, wanted)`` in slice order (pictures from ``display_image``, masks at panel
-    size or None)."""
+    size or None). The sheet and the strips are drawn at tile size, not shrunk from full panels."""
     tiles, layers, written = [], [], []
     for slice_index, image, truth, predicted, wanted in slices:
-        tiles.append((overlay(overlay(image, truth, TRUTH_BGR), predicted, PREDICTION_BGR), f"slice {slice_index}"))
-        layers.append((image, truth, predicted))
+        small = _small(image, truth, predicted)
+        tiles.append((overlay(overlay(small[0], small[1], TRUTH_BGR), small[2], PREDICTION_BGR), f"slice {slice_index}"))
+        layers.append(small)
         if wanted:
             path = out_dir / safe_name(f"{patient}_{slice_index}.jpg")
             _write_picture(path, slice_figure(image, truth, predicted))
             written.append((patient, slice_index, str(path), "slice"))
     if tiles:
         path = out_dir / safe_name(f"{patient}_contact_sheet.jpg")
-        _write_picture(path, contact_sheet(tiles))
+        _write_picture(path, contact_sheet(tiles, tile=VIEWER_TILE))
         written.append((patient, None, str(path), "contact_sheet"))
         written += viewer_strips(patient, layers, out_dir)
     return written
@@ -214,7 +226,10 @@ def volume_figures(volume: Volume, masks: dict[int, np.ndarray], records: list[d
         return []
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    tiles = ((ref.index, display_image(volume.images[position]), panel_mask(volume.masks[position]),
-              panel_mask(masks.get(position)), wants_figure(record["predicted_tumor"], record.get("true_tumor"), which))
-             for position, (ref, record) in enumerate(zip(volume.refs, records)) if record["status"] == "ok")
+    ok = [position for position, record in enumerate(records) if record["status"] == "ok"]
+    top = display_window([volume.images[position] for position in ok])
+    tiles = ((volume.refs[position].index, display_image(volume.images[position], top), panel_mask(volume.masks[position]),
+              panel_mask(masks.get(position)), wants_figure(records[position]["predicted_tumor"],
+                                                            records[position].get("true_tumor"), which))
+             for position in ok)
     return patient_figures(volume.patient_id, tiles, out_dir)
