@@ -5,8 +5,8 @@ in two colour-blind-safe colours, Okabe-Ito sky blue for the truth and orange fo
 channel of an RGB composite can be mistaken for a mask. Per slice, the layout clinicians know from the
 reference notebook: image, true mask, predicted mask, image with each mask. Per patient, a contact
 sheet of every slice with both masks, and the three strips of the report's slice viewer: the FLAIR and
-each outline on its own transparent layer. Figures are JPEG (a fifth of the PNG's bytes, a quarter of
-its encoding time); the masks themselves are written losslessly by the volume writers.
+each outline on its own transparent layer. Figures are JPEG (several times smaller and faster to encode
+than PNG); the masks themselves are written losslessly by the volume writers.
 """
 
 from pathlib import Path
@@ -137,7 +137,7 @@ def _outline(mask: np.ndarray | None, color) -> np.ndarray:
 
 def viewer_strips(patient: str, layers: list[tuple], out_dir: Path) -> list[tuple]:
     """The slice viewer's three vertical strips (a tile per slice, in slice order) from ``(image, truth,
-    predicted)`` at tile size (``_small``): the FLAIR in grayscale as JPEG, the outlines as transparent PNGs."""
+    predicted)`` at tile size (``at_tile_size``): the FLAIR in grayscale as JPEG, the outlines as transparent PNGs."""
     flair = np.vstack([image[..., 0] for image, _, _ in layers])  # display_image is gray in all three channels
     pictures = {"viewer_flair": (".jpg", flair),
                 "viewer_truth": (".png", np.vstack([_outline(truth, (*TRUTH_BGR, 255)) for _, truth, _ in layers])),
@@ -150,7 +150,7 @@ def viewer_strips(patient: str, layers: list[tuple], out_dir: Path) -> list[tupl
     return written
 
 
-def _small(image: np.ndarray, truth: np.ndarray | None, predicted: np.ndarray | None) -> tuple:
+def at_tile_size(image: np.ndarray, truth: np.ndarray | None, predicted: np.ndarray | None) -> tuple:
     """A slice's picture and masks at the size of a contact-sheet tile and a viewer tile."""
     def shrink(mask):
         return None if mask is None else resize_mask(mask, (VIEWER_TILE, VIEWER_TILE))
@@ -163,7 +163,7 @@ def patient_figures(patient: str, slices, out_dir: Path) -> list[tuple]:
     size or None). The sheet and the strips are drawn at tile size, not shrunk from full panels."""
     tiles, layers, written = [], [], []
     for slice_index, image, truth, predicted, wanted in slices:
-        small = _small(image, truth, predicted)
+        small = at_tile_size(image, truth, predicted)
         tiles.append((overlay(overlay(small[0], small[1], TRUTH_BGR), small[2], PREDICTION_BGR), f"slice {slice_index}"))
         layers.append(small)
         if wanted:

@@ -71,12 +71,12 @@ def test_viewer_strips_hold_a_tile_per_slice_with_each_outline_in_its_own_colour
     import cv2
     import numpy as np
 
-    from mritool.report.figures import VIEWER_TILE, _small, viewer_strips
+    from mritool.report.figures import VIEWER_TILE, at_tile_size, viewer_strips
 
     image = np.full((256, 256, 3), 200, np.uint8)  # a display image: the FLAIR in gray
     square = np.zeros((256, 256), np.uint8)
     square[64:192, 64:192] = 1
-    written = viewer_strips("P", [_small(image, square, None), _small(image, None, square)], tmp_path)
+    written = viewer_strips("P", [at_tile_size(image, square, None), at_tile_size(image, None, square)], tmp_path)
     strips = {kind: cv2.imread(path, cv2.IMREAD_UNCHANGED) for _, _, path, kind in written}
     assert strips["viewer_flair"].shape == (2 * VIEWER_TILE, VIEWER_TILE)  # grayscale, two tiles
     assert abs(int(strips["viewer_flair"].mean()) - 200) <= 2
