@@ -1,4 +1,4 @@
-"""A self-contained HTML report: inline CSS and JS, figures embedded as JPEG data URIs, nothing from the
+"""A self-contained HTML report: inline CSS and JS, figures embedded as data URIs, nothing from the
 network or from beside the file, so ``report.html`` alone can be passed on."""
 
 import base64
@@ -22,7 +22,6 @@ td:first-child, th:first-child { text-align: left; }
 #patients td:first-child, #patients th:first-child { position: sticky; left: 0; background: #fff; }
 #patients th:first-child { background: #f0f0f0; }
 section { margin-top: 2em; border-top: 1px solid #ddd; }
-img { max-width: 100%; display: block; margin: 0.5em 0; }
 .note { color: #666; font-size: 0.9em; }
 .warning { background: #fff3cd; border: 1px solid #d4a017; padding: 0.5em; }
 .scroll { overflow-x: auto; }
