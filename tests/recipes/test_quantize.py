@@ -28,6 +28,7 @@ def test_quantized_models_screen_as_int8_and_were_calibrated_on_training_patient
     assert chosen["validation_metrics"]["sensitivity"] >= 0.97 and (models / "int8" / "classifier_roc.png").is_file()
     int8 = screen(phantoms, models, tmp_path / "int8", qa="none", precision="int8")
     f32 = screen(phantoms, models, tmp_path / "f32", qa="none", precision="float32")
+
     def threshold(result):
         return json.loads((result.out_dir / "provenance.json").read_text())["threshold"]
 
@@ -43,7 +44,7 @@ def test_int8_refuses_a_record_without_its_own_operating_point(phantoms, tiny_mo
     shutil.copytree(tiny_models, models)
     quantize_models(models, phantoms, patients=3)
     record = json.loads((models / "int8" / "quantization.json").read_text())
-    del record["stages"]["classifier"]["operating_point"]  # as written by mritool 0.x before this
+    del record["stages"]["classifier"]["operating_point"]  # as quantize wrote it before INT8 operating points
     (models / "int8" / "quantization.json").write_text(json.dumps(record))
     with pytest.raises(MritoolError, match="run `mritool quantize` on the model folder again"):
         screen(phantoms, models, tmp_path / "out", qa="none", precision="int8")
