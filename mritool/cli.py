@@ -159,7 +159,8 @@ def _configs(kwargs):
         precision=kwargs.pop("precision"), time_budget_min=kwargs.pop("time_budget"),
         schedule=kwargs.pop("schedule"), ema_momentum=kwargs.pop("ema_momentum"),
     )
-    preprocessing = PreprocessConfig(image_size=kwargs.pop("image_size"), normalization=kwargs.pop("normalization"))
+    preprocessing = PreprocessConfig(image_size=kwargs.pop("image_size"), normalization=kwargs.pop("normalization"),
+                                     neighbour_slices=kwargs.pop("neighbour_slices", 0))
     return fit_config, preprocessing
 
 
@@ -178,6 +179,8 @@ def train():
               help="What the plateau schedule watches and keeps the best epoch by.")
 @click.option("--slice-context/--no-slice-context", default=False, show_default=True,
               help="Screen on scores averaged with the neighbouring slices' (kernel 1/4, 1/2, 1/4).")
+@click.option("--neighbour-slices", default=0, show_default=True, type=click.IntRange(0, 4),
+              help="Feed the FLAIR of this many slices on either side as extra input channels.")
 def train_classifier_command(**kwargs):
     """Train the ResNet50 screening classifier and choose its threshold.
 

@@ -43,7 +43,7 @@ def train_classifier(
     steps = fit_config.steps_per_epoch or math.ceil(len(train) / fit_config.batch_size)
     model, initial_epoch = resume_state(out_dir, "classifier") if resume else (None, 0)
     if model is None:
-        model = build_classifier(preprocessing.image_size, backbone_weights)
+        model = build_classifier(preprocessing.image_size, backbone_weights, channels=preprocessing.channels)
         model.compile(
             optimizer=make_optimizer(fit_config, steps),
             loss="binary_crossentropy",

@@ -9,6 +9,10 @@ much the same brain tissue moves between slices of one patient. ``"slice"`` is k
 arrive one slice at a time. Zero pixels (padding, air in skull-stripped data) do not count; where the
 scanner's noise floor is above zero (some patients of the shared set), air does count, the same in
 training and inference.
+
+``neighbour_slices=k`` appends the FLAIR of the k readable slices on either side (the nearest ones,
+repeated at the ends of the stack) after a slice's own three channels, so a model sees whether a
+faint abnormality continues through the volume.
 """
 
 from dataclasses import asdict, dataclass
@@ -21,6 +25,7 @@ from mritool.volumes import Volume
 from mritool.volumes.image import as_model_input
 
 NORMALIZATIONS = ("volume", "slice")
+FLAIR_CHANNEL = 1  # in file channel order: pre-contrast T1, FLAIR, post-contrast T1
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,7 @@ class PreprocessConfig:
     image_size: int = 256
     channel_order: tuple[int, int, int] = (0, 1, 2)  # file channels fed to the model, in order
     normalization: str = "volume"
+    neighbour_slices: int = 0  # neighbours on either side whose FLAIR is appended as channels
 
     def __post_init__(self):
         if self.normalization not in NORMALIZATIONS:
@@ -36,13 +42,24 @@ class PreprocessConfig:
             raise MritoolError(f"channel_order must be a permutation of 0, 1, 2, not {self.channel_order}")
         if self.image_size < 16:
             raise MritoolError(f"image_size must be at least 16, not {self.image_size}")
+        if not 0 <= self.neighbour_slices <= 4:
+            raise MritoolError(f"neighbour_slices must be 0 to 4, not {self.neighbour_slices}")
+
+    @property
+    def channels(self) -> int:
+        return 3 + 2 * self.neighbour_slices
+
+    @property
+    def neighbour_offsets(self) -> list[int]:
+        k = self.neighbour_slices
+        return [offset for offset in range(-k, k + 1) if offset]
 
     def to_dict(self) -> dict:
         return {**asdict(self), "channel_order": list(self.channel_order)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "PreprocessConfig":
-        known = {key: data[key] for key in ("image_size", "channel_order", "normalization") if key in data}
+        known = {key: data[key] for key in ("image_size", "channel_order", "normalization", "neighbour_slices") if key in data}
         if "channel_order" in known:
             known["channel_order"] = tuple(int(c) for c in known["channel_order"])
         return cls(**known)
@@ -80,11 +97,28 @@ def intensity_stats(images: Iterable[np.ndarray]) -> np.ndarray:
 
 
 def volume_input(volume: Volume, positions, config: PreprocessConfig) -> np.ndarray:
-    """Model input (n, s, s, 3) for the slices at ``positions`` of ``volume`` (all readable), normalised
-    over those slices: the one path from a volume to either model, in training, tuning and screening."""
+    """Model input (n, s, s, channels) for the slices at ``positions`` of ``volume`` (all readable),
+    normalised over those slices (with neighbour slices, over every readable slice, the stack the
+    neighbours come from): the one path from a volume to either model in tuning and screening."""
+    stack = volume.readable() if config.neighbour_slices else list(positions)
     size = config.image_size
-    resized = [as_model_input(volume.images[p], size, volume.refs[p].source) for p in positions]
-    return normalise_volume(np.stack(resized) if resized else np.zeros((0, size, size, 3), np.float32), config)
+    resized = [as_model_input(volume.images[p], size, volume.refs[p].source) for p in stack]
+    normalised = normalise_volume(np.stack(resized) if resized else np.zeros((0, size, size, 3), np.float32), config)
+    if not config.neighbour_slices:
+        return normalised
+    row = {position: k for k, position in enumerate(stack)}
+    return with_neighbours(normalised, np.array([row[p] for p in positions], dtype=int), config)
+
+
+def with_neighbours(normalised: np.ndarray, rows: np.ndarray, config: PreprocessConfig) -> np.ndarray:
+    """The model input of ``rows`` of a normalised stack of neighbouring slices (m, s, s, 3): each slice's
+    channels followed by the FLAIR of its ``neighbour_slices`` neighbours, the stack's ends repeated."""
+    if not config.neighbour_slices:
+        return normalised[rows]
+    flair = normalised[..., config.channel_order.index(FLAIR_CHANNEL)]
+    last = len(normalised) - 1
+    neighbours = [flair[np.clip(rows + offset, 0, last)][..., None] for offset in config.neighbour_offsets]
+    return np.concatenate([normalised[rows], *neighbours], axis=-1)
 
 
 def normalise_volume(resized: np.ndarray, config: PreprocessConfig) -> np.ndarray:

@@ -55,8 +55,9 @@ def warp_pair(image: tf.Tensor, mask: tf.Tensor, transform: tf.Tensor):
 
 def jitter_intensity(image: tf.Tensor, strength: float) -> tf.Tensor:
     """Per-channel gain and offset, in the z-score units the image is already in."""
-    gain = tf.random.uniform([3], 1 - strength, 1 + strength)
-    offset = tf.random.uniform([3], -strength, strength)
+    channels = tf.shape(image)[-1:]
+    gain = tf.random.uniform(channels, 1 - strength, 1 + strength)
+    offset = tf.random.uniform(channels, -strength, strength)
     return image * gain + offset
 
 

@@ -1,7 +1,8 @@
 """tf.data input for training and validation, over patient volumes already in memory.
 
-Every slice goes through ``as_model_input`` + ``preprocess``, as in ``volume_input`` (the path tuning
-and screening take), with the intensity statistics of its patient volume computed once up front.
+Every slice goes through ``as_model_input`` + ``preprocess`` (+ ``with_neighbours``), as in
+``volume_input`` (the path tuning and screening take), with the intensity statistics of its patient
+volume computed once up front.
 """
 
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ import tensorflow as tf
 
 from mritool.bundle.card import data_fingerprint
 
-from mritool.data.preprocessing import IntensityStats, PreprocessConfig, preprocess
+from mritool.data.preprocessing import IntensityStats, PreprocessConfig, preprocess, with_neighbours
 from mritool.training.augment import AugmentConfig, augment_image, augment_pair
 from mritool.training.sampling import area_weighted_draws
 from mritool.training.slices import LabelledData, labelled_data, split_for_training
@@ -24,8 +25,17 @@ AUTOTUNE = tf.data.AUTOTUNE
 
 def _pixels(data: LabelledData, slices: pd.DataFrame, row: int, size: int) -> np.ndarray:
     volume = data.volumes[slices["volume"].iat[row]]
-    position = slices["position"].iat[row]
+    return _resized(volume, slices["position"].iat[row], size)
+
+
+def _resized(volume, position: int, size: int) -> np.ndarray:
     return as_model_input(volume.images[position], size, volume.refs[position].source)
+
+
+def _neighbourhood(readable: list[int], position: int, config: PreprocessConfig) -> list[int]:
+    """The positions of a slice's neighbours and itself in stack order, the stack's ends repeated."""
+    k, index, last = config.neighbour_slices, readable.index(position), len(readable) - 1
+    return [readable[min(max(index + offset, 0), last)] for offset in range(-k, k + 1)]
 
 
 def intensity_stats_per_slice(data: LabelledData, slices: pd.DataFrame, config: PreprocessConfig) -> np.ndarray:
@@ -43,11 +53,20 @@ def intensity_stats_per_slice(data: LabelledData, slices: pd.DataFrame, config: 
 
 
 def _loader(data: LabelledData, slices: pd.DataFrame, config: PreprocessConfig, with_mask: bool):
-    size = config.image_size
+    size, channels = config.image_size, config.channels
     volumes, positions = slices["volume"].to_numpy(), slices["position"].to_numpy()
+    readable = {number: data.volumes[number].readable() for number in set(volumes)} if config.neighbour_slices else {}
+
+    def model_input(row, stats):
+        volume = data.volumes[volumes[row]]
+        if not config.neighbour_slices:
+            return preprocess(_resized(volume, positions[row], size), stats, config)
+        stack = [preprocess(_resized(volume, p, size), stats, config)
+                 for p in _neighbourhood(readable[volumes[row]], positions[row], config)]
+        return with_neighbours(np.stack(stack), np.array([config.neighbour_slices]), config)[0]
 
     def load(row, stats):
-        image = preprocess(_pixels(data, slices, row, size), stats, config)
+        image = model_input(row, stats)
         if not with_mask:
             return image
         mask = data.volumes[volumes[row]].masks[positions[row]]
@@ -56,8 +75,8 @@ def _loader(data: LabelledData, slices: pd.DataFrame, config: PreprocessConfig, 
     def load_tf(row, stats):
         if with_mask:
             image, mask = tf.numpy_function(load, [row, stats], [tf.float32, tf.float32])
-            return tf.ensure_shape(image, (size, size, 3)), tf.ensure_shape(mask, (size, size, 1))
-        return tf.ensure_shape(tf.numpy_function(load, [row, stats], tf.float32), (size, size, 3))
+            return tf.ensure_shape(image, (size, size, channels)), tf.ensure_shape(mask, (size, size, 1))
+        return tf.ensure_shape(tf.numpy_function(load, [row, stats], tf.float32), (size, size, channels))
 
     return load_tf
 

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from mritool.data.preprocessing import PreprocessConfig, intensity_stats, preprocess
+from mritool.data.preprocessing import PreprocessConfig, intensity_stats, preprocess, volume_input
 from mritool.errors import MritoolError
 
 
@@ -54,3 +54,39 @@ def test_volume_normalisation_removes_a_global_intensity_scale():
     a = preprocess(volume[0], intensity_stats(volume), config)
     b = preprocess(volume[0] * 200, intensity_stats([v * 200 for v in volume]), config)
     np.testing.assert_allclose(a, b, atol=1e-4)
+
+
+def _volume(slices: int, unreadable=()):
+    from mritool.volumes import SliceRef, Volume
+
+    rng = np.random.default_rng(4)
+    images = [None if k in unreadable else rng.uniform(1, 255, (16, 16, 3)).astype(np.float32) for k in range(slices)]
+    refs = [SliceRef(index=k, source=f"slice{k}.tif") for k in range(slices)]
+    return Volume("p", "slices", refs, images, [None] * slices)
+
+
+def test_neighbour_slices_append_the_neighbours_flair_repeated_at_the_ends():
+    volume = _volume(5, unreadable={2})
+    plain = volume_input(volume, volume.readable(), PreprocessConfig(image_size=16))
+    config = PreprocessConfig(image_size=16, neighbour_slices=1, channel_order=(1, 0, 2))
+    model_input = volume_input(volume, volume.readable(), config)
+    assert model_input.shape == (4, 16, 16, 5) and config.channels == 5
+    flair = plain[..., 1]  # file channel 1; the config above moves it to model channel 0
+    np.testing.assert_allclose(model_input[..., 0], flair)
+    np.testing.assert_allclose(model_input[..., 3], flair[[0, 0, 1, 2]])  # before: the first slice repeats
+    np.testing.assert_allclose(model_input[..., 4], flair[[1, 2, 3, 3]])  # after: the unreadable one is skipped
+
+
+def test_neighbour_slices_come_from_the_whole_stack_whatever_positions_are_asked():
+    volume = _volume(6)
+    config = PreprocessConfig(image_size=16, neighbour_slices=2)
+    everything = volume_input(volume, volume.readable(), config)
+    np.testing.assert_array_equal(volume_input(volume, [4, 1], config), everything[[4, 1]])
+
+
+def test_neighbour_slices_round_trip_and_are_bounded():
+    config = PreprocessConfig(image_size=64, neighbour_slices=2)
+    assert PreprocessConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+    assert PreprocessConfig.from_dict({"image_size": 64}).neighbour_slices == 0  # cards written before the option
+    with pytest.raises(MritoolError, match="neighbour_slices"):
+        PreprocessConfig(neighbour_slices=5)

@@ -69,6 +69,24 @@ def test_segmenter_sees_only_slices_screened_on_their_volume_context(messy_scans
     assert not (ok["predicted_tumor"] & ~ok["screened_positive"]).any()
 
 
+def test_a_classifier_fed_neighbour_slices_screens_a_folder_with_unreadable_slices(messy_scans, tiny_models, phantoms,
+                                                                                  tmp_path):
+    from mritool.bundle.fit_config import FitConfig
+    from mritool.classifier.train import train_classifier
+    from mritool.data.preprocessing import PreprocessConfig
+
+    models = tmp_path / "models"
+    shutil.copytree(tiny_models, models)
+    card = train_classifier(phantoms, models, FitConfig(epochs=1, batch_size=4, steps_per_epoch=2),
+                            PreprocessConfig(image_size=32, neighbour_slices=1), validation_fraction=0.34)
+    assert card.preprocessing.channels == 5
+    stages = load_stages(models)
+    assert stages.classifier_preprocessing.neighbour_slices == 1
+    slices = screen(messy_scans, stages=stages, out_dir=tmp_path / "out", qa="none").slices
+    ok = slices[slices["status"] == "ok"]
+    assert len(ok) == len(slices) - 4 and ok["tumor_probability"].between(0, 1).all()
+
+
 def test_outputs_on_disk(screened, messy_scans):
     out = screened.out_dir
     on_disk = pd.read_csv(out / "slices.csv")

@@ -62,3 +62,16 @@ def test_evaluation_dataset_is_ordered_and_finite(data):
     stats = intensity_stats_per_slice(data, slices, config)
     labels = np.concatenate([y.numpy()[:, 0] for _, y in evaluation_dataset(data, slices, stats, config, 16, "label")])
     np.testing.assert_array_equal(labels, slices["has_tumor"].astype(float).to_numpy())
+
+
+def test_training_inputs_with_neighbour_slices_are_the_screening_inputs(data):
+    """The loader builds each slice alone; screening builds the volume at once: both must agree."""
+    from mritool.data.preprocessing import volume_input
+
+    config = PreprocessConfig(image_size=32, neighbour_slices=2)
+    patient = data.slices[data.slices["volume"] == data.slices["volume"].iloc[0]]
+    stats = intensity_stats_per_slice(data, patient, config)
+    images = np.concatenate([x.numpy() for x, _ in evaluation_dataset(data, patient, stats, config, 8, "label")])
+    volume = data.volumes[patient["volume"].iloc[0]]
+    assert images.shape == (len(patient), 32, 32, 7)
+    np.testing.assert_allclose(images, volume_input(volume, patient["position"].tolist(), config), atol=1e-5)
