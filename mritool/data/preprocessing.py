@@ -96,18 +96,22 @@ def intensity_stats(images: Iterable[np.ndarray]) -> np.ndarray:
     return stats.mean_std()
 
 
-def volume_input(volume: Volume, positions, config: PreprocessConfig) -> np.ndarray:
-    """Model input (n, s, s, channels) for the slices at ``positions`` of ``volume`` (all readable),
-    normalised over those slices (with neighbour slices, over every readable slice, the stack the
-    neighbours come from): the one path from a volume to either model in tuning and screening."""
-    stack = volume.readable() if config.neighbour_slices else list(positions)
+def volume_input(volume: Volume, positions, config: PreprocessConfig, selected=None) -> np.ndarray:
+    """Model input (n, s, s, channels) for the slices ``positions[selected]`` (all by default) of ``volume``,
+    normalised over all of ``positions`` (all readable; with neighbour slices, over every readable slice,
+    the stack the neighbours come from): the one path from a volume to either model in tuning and
+    screening. Only the selected slices are z-scored: the segmenter gets a few of a volume's slices."""
+    positions = list(positions)
+    wanted = np.arange(len(positions)) if selected is None else np.asarray(selected, dtype=int)
+    stack = volume.readable() if config.neighbour_slices else positions
     size = config.image_size
     resized = [as_model_input(volume.images[p], size, volume.refs[p].source) for p in stack]
-    normalised = normalise_volume(np.stack(resized) if resized else np.zeros((0, size, size, 3), np.float32), config)
+    resized = np.stack(resized) if resized else np.zeros((0, size, size, 3), np.float32)
     if not config.neighbour_slices:
-        return normalised
+        return normalise_volume(resized, config, wanted)
     row = {position: k for k, position in enumerate(stack)}
-    return with_neighbours(normalised, np.array([row[p] for p in positions], dtype=int), config)
+    rows = np.array([row[positions[k]] for k in wanted], dtype=int)
+    return with_neighbours(normalise_volume(resized, config), rows, config)
 
 
 def with_neighbours(normalised: np.ndarray, rows: np.ndarray, config: PreprocessConfig) -> np.ndarray:
@@ -121,17 +125,19 @@ def with_neighbours(normalised: np.ndarray, rows: np.ndarray, config: Preprocess
     return np.concatenate([normalised[rows], *neighbours], axis=-1)
 
 
-def normalise_volume(resized: np.ndarray, config: PreprocessConfig) -> np.ndarray:
+def normalise_volume(resized: np.ndarray, config: PreprocessConfig, rows=None) -> np.ndarray:
     """A volume's slices at model size, (n, s, s, 3) in source scale, z-scored with the volume's statistics
-    (each slice's own with ``normalization="slice"``) and channels reordered."""
+    (each slice's own with ``normalization="slice"``) and channels reordered; only ``rows`` (all by default)."""
+    chosen = resized if rows is None else resized[rows]
     if config.normalization == "volume":
-        return preprocess(resized, intensity_stats(resized), config)
-    return np.stack([preprocess(image, intensity_stats([image]), config) for image in resized]) if len(resized) else resized
+        return preprocess(chosen, intensity_stats(resized), config)
+    return np.stack([preprocess(image, intensity_stats([image]), config) for image in chosen]) if len(chosen) else chosen
 
 
 def preprocess(image: np.ndarray, stats: np.ndarray, config: PreprocessConfig) -> np.ndarray:
     """A slice at model size (``as_model_input``), or a stack of them, to model input: z-scored with ``stats``, channels reordered."""
-    normalised = (image - stats[0]) / stats[1]
+    normalised = image - stats[0]
+    normalised /= stats[1]
     if config.channel_order != (0, 1, 2):
         normalised = normalised[..., list(config.channel_order)]
     return normalised.astype(np.float32, copy=False)

@@ -13,8 +13,7 @@ def segment_volume(volume: Volume, positions, predict: Predictor, config: Prepro
     """(n, s, s) float32 tumor probabilities for ``positions[selected]`` (all by default); the volume is
     normalised over all of ``positions``, as screening does whatever the classifier passes. A predictor
     with k > 1 output channels (``with_flips``) gives (n, s, s, k), one map per member."""
-    inputs = volume_input(volume, positions, config)
-    inputs = inputs if selected is None else inputs[selected]
+    inputs = volume_input(volume, positions, config, selected)
     maps = predict_in_batches(predict, inputs, batch_size)
     if not len(inputs):
         return np.zeros((0, config.image_size, config.image_size), np.float32)

@@ -7,7 +7,7 @@ import numpy as np
 import tifffile
 
 from mritool.errors import MritoolError
-from mritool.volumes.limits import check_slice_size, declared_size
+from mritool.volumes.limits import check_slice_size, declared_size, tiff_first_page
 
 IMAGE_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg")
 
@@ -47,6 +47,10 @@ def decode(path: Path) -> np.ndarray:
 def _check_header(path: Path) -> None:
     """The size (and for a TIFF the page count) the file declares, checked before any decoding."""
     if path.suffix.lower() in (".tif", ".tiff"):
+        first = tiff_first_page(path)
+        if first is not None and not first[2]:
+            check_slice_size(first[0], first[1], path)
+            return
         try:
             with tifffile.TiffFile(path) as tiff:
                 pages, shape = len(tiff.pages), tiff.pages[0].shape

@@ -54,6 +54,35 @@ def declared_size(path: Path, head: bytes) -> tuple[int, int] | None:
     return None
 
 
+def tiff_first_page(path: Path) -> tuple[int, int, bool] | None:
+    """(height, width, whether more pages follow) from a classic TIFF's first directory, read without
+    decoding (tifffile takes about as long to open a file as OpenCV to decode it); None for BigTIFF or a
+    header this cannot follow, where the caller asks tifffile."""
+    with open(path, "rb") as stream:
+        head = stream.read(8)
+        if len(head) < 8 or head[:2] not in (b"II", b"MM"):
+            return None
+        order = "<" if head[:2] == b"II" else ">"
+        magic, offset = struct.unpack(order + "HI", head[2:8])
+        if magic != 42:
+            return None
+        stream.seek(offset)
+        count = stream.read(2)
+        if len(count) < 2:
+            return None
+        entries = stream.read(12 * struct.unpack(order + "H", count)[0] + 4)
+    if len(entries) % 12 != 4:
+        return None
+    size = {}
+    for start in range(0, len(entries) - 4, 12):
+        tag, kind = struct.unpack(order + "HH", entries[start:start + 4])
+        if tag in (256, 257) and kind in (3, 4):  # ImageWidth, ImageLength as SHORT or LONG
+            size[tag] = struct.unpack(order + ("H" if kind == 3 else "I"), entries[start + 8:start + (10 if kind == 3 else 12)])[0]
+    if len(size) < 2:
+        return None
+    return size[257], size[256], struct.unpack(order + "I", entries[-4:])[0] != 0
+
+
 def _jpeg_size(path: Path) -> tuple[int, int] | None:
     """The frame size from a JPEG's start-of-frame segment, walking the segments without decoding."""
     with open(path, "rb") as stream:

@@ -84,6 +84,15 @@ def test_neighbour_slices_come_from_the_whole_stack_whatever_positions_are_asked
     np.testing.assert_array_equal(volume_input(volume, [4, 1], config), everything[[4, 1]])
 
 
+@pytest.mark.parametrize("neighbours", [0, 1])
+def test_selected_slices_are_normalised_over_all_positions(neighbours):
+    volume = _volume(6)
+    config = PreprocessConfig(image_size=16, neighbour_slices=neighbours)
+    everything = volume_input(volume, volume.readable(), config)
+    np.testing.assert_array_equal(volume_input(volume, volume.readable(), config, selected=[4, 1]), everything[[4, 1]])
+    assert volume_input(volume, volume.readable(), config, selected=[]).shape == (0, 16, 16, config.channels)
+
+
 def test_neighbour_slices_round_trip_and_are_bounded():
     config = PreprocessConfig(image_size=64, neighbour_slices=2)
     assert PreprocessConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
