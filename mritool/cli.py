@@ -335,6 +335,27 @@ def tune_command(**kwargs):
     _echo_metrics(tune_stages(command=_command_line(), **kwargs))
 
 
+@main.command("ensemble")
+@click.argument("members", nargs=-1, required=True, type=click.Path(file_okay=False))
+@click.option("--data", "data_root", required=True, type=click.Path(), help="The labelled root the members were trained on.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Model folder to write.")
+@click.option("--segmenter", "segmenter_dir", type=click.Path(file_okay=False),
+              help="Model folder whose segmenter is copied beside the ensemble and re-tuned behind it.")
+def ensemble_command(**kwargs):
+    """Average classifiers trained on one split into one screening classifier and choose its threshold.
+
+    \b
+    Example:
+      mritool ensemble runs/cls_s1 runs/cls_s2 runs/cls_s3 --data ../shared/data/lgg/kaggle_3m \\
+          --out runs/ensemble --segmenter runs/cls_s1
+    """
+    from mritool.recipes.ensemble import ensemble_classifiers
+
+    metrics = ensemble_classifiers(command=_command_line(), **kwargs).validation_metrics
+    click.echo(f"validation: AUC {metrics['roc_auc']:.3f}, sensitivity {metrics['sensitivity']:.3f}, "
+               f"specificity {metrics['specificity']:.3f} at threshold {metrics['threshold']:.4f}")
+
+
 @main.command("screen")
 @click.argument("scans", type=click.Path())
 @click.option("--models", "models_dir", required=True, type=click.Path(), help="Folder with both stages' models and cards.")

@@ -1,0 +1,22 @@
+"""Several trained classifiers as one model that outputs the mean of their probabilities.
+
+Each member keeps its own weights under its own name, and the merged model is an ordinary Keras
+model with one input and one probability, so every runtime, the INT8 quantization and the export take
+it as they take a single classifier.
+"""
+
+import keras
+
+from mritool.errors import MritoolError
+
+
+def average_classifiers(members: list[keras.Model]) -> keras.Model:
+    if len(members) < 2:
+        raise MritoolError(f"an ensemble needs at least two classifiers, not {len(members)}")
+    shapes = {tuple(member.input_shape) for member in members}
+    if len(shapes) > 1:
+        raise MritoolError(f"the classifiers take different inputs: {sorted(shapes)}")
+    inputs = keras.Input(members[0].input_shape[1:], name="image")
+    outputs = [keras.Model(member.inputs, member.outputs[0], name=f"member_{k}")(inputs) for k, member in enumerate(members)]
+    average = keras.layers.Average(name="tumor_probability", dtype="float32")(outputs)
+    return keras.Model(inputs, average, name=f"mean_of_{len(members)}_classifiers")
