@@ -1,0 +1,63 @@
+import dataclasses
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from mritool.bundle.card import load_model, write_card
+from mritool.data.preprocessing import volume_input
+from mritool.errors import MritoolError
+from mritool.recipes.ensemble import ensemble_classifiers
+from mritool.recipes.screen import screen
+from mritool.training.slices import labelled_data
+
+
+def _member(tiny_models, folder, bias=1.0, **card_changes):
+    """The tiny classifier with its output bias moved: another classifier on the same split."""
+    folder.mkdir()
+    for name in ("classifier.keras", "classifier.json", "split.json"):
+        shutil.copyfile(tiny_models / name, folder / name)
+    model, card = load_model(folder, "classifier")
+    dense = model.get_layer("tumor_probability")
+    kernel, offset = dense.get_weights()
+    dense.set_weights([kernel, offset + bias])
+    model.save(folder / "classifier.keras")
+    write_card(folder, dataclasses.replace(card, **card_changes))
+    return folder
+
+
+def test_an_ensemble_outputs_its_members_mean_and_screens_with_a_retuned_segmenter(phantoms, tiny_models, tmp_path):
+    member = _member(tiny_models, tmp_path / "member")
+    card = ensemble_classifiers([tiny_models, member], tmp_path / "ensemble", phantoms, segmenter_dir=tiny_models)
+    assert [m["folder"] for m in card.model["members"]] == [str(tiny_models), str(member)]
+    assert card.validation_metrics["sensitivity"] >= card.target_sensitivity
+
+    data = labelled_data(phantoms)
+    volume = data.volumes[0]
+    inputs = volume_input(volume, volume.readable(), card.preprocessing)
+    outputs = [load_model(folder, "classifier")[0].predict(inputs, verbose=0)
+               for folder in (tiny_models, member, tmp_path / "ensemble")]
+    assert not np.allclose(outputs[0], outputs[1], atol=1e-3)
+    np.testing.assert_allclose(outputs[2], (outputs[0] + outputs[1]) / 2, atol=1e-5)
+
+    segmenter = json.loads((tmp_path / "ensemble" / "segmenter.json").read_text())
+    assert segmenter["postprocessing_tuning"]["scope"].startswith("validation patients, behind the classifier")
+    slices = screen(phantoms, tmp_path / "ensemble", tmp_path / "out", qa="none").slices
+    assert len(slices) == len(data.slices) and (slices["status"] == "ok").all()
+
+
+def test_members_must_share_inputs_and_split(phantoms, tiny_models, tmp_path):
+    _, card = load_model(tiny_models, "classifier")
+    other_input = _member(tiny_models, tmp_path / "slice_normalised",
+                          preprocessing=dataclasses.replace(card.preprocessing, normalization="slice"))
+    with pytest.raises(MritoolError, match="preprocessing"):
+        ensemble_classifiers([tiny_models, other_input], tmp_path / "a", phantoms)
+    other_split = _member(tiny_models, tmp_path / "other_split")
+    split = json.loads((other_split / "split.json").read_text())
+    (other_split / "split.json").write_text(json.dumps({**split, "train": split["train"][1:],
+                                                        "validation": split["validation"] + split["train"][:1]}))
+    with pytest.raises(MritoolError, match="another split"):
+        ensemble_classifiers([tiny_models, other_split], tmp_path / "b", phantoms)
+    with pytest.raises(MritoolError, match="at least two"):
+        ensemble_classifiers([tiny_models], tmp_path / "c", phantoms)
