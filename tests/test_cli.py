@@ -7,7 +7,7 @@ from mritool.cli import main
 
 COMMANDS = [[], ["synth"], ["index"], ["split"], ["train"], ["train", "classifier"], ["train", "segmenter"], ["train", "all"],
             ["evaluate"], ["evaluate", "classifier"], ["evaluate", "segmenter"], ["evaluate", "pipeline"],
-            ["tune"], ["screen"], ["qa"], ["demo"]]
+            ["tune"], ["ensemble"], ["screen"], ["quantize"], ["export"], ["qa"], ["demo"]]
 
 
 @pytest.fixture
@@ -72,6 +72,11 @@ def test_screen_with_a_model_folder_that_is_not_there(run, phantoms, tmp_path):
 
 def test_screen_with_a_model_folder_lacking_cards(run, phantoms, tmp_path):
     _one_line_error(run("screen", phantoms, "--models", tmp_path, "--out", tmp_path / "o"), "model card missing")
+
+
+def test_ensemble_of_folders_without_classifiers(run, phantoms, tmp_path):
+    _one_line_error(run("ensemble", tmp_path / "a", tmp_path / "b", "--data", phantoms, "--out", tmp_path / "e"),
+                    "model card missing")
 
 
 def test_qa_on_a_missing_table(run, tmp_path):

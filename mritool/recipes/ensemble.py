@@ -21,8 +21,9 @@ from mritool.runtimes import make_predictor
 from mritool.training.slices import evaluation_split, labelled_data
 
 
-def ensemble_classifiers(member_dirs, out_dir, data_root, segmenter_dir=None, command: str | None = None) -> ClassifierCard:
-    member_dirs, out_dir = [Path(d) for d in member_dirs], Path(out_dir)
+def ensemble_classifiers(members, out_dir, data_root, segmenter_dir=None, command: str | None = None) -> ClassifierCard:
+    """Write the ensemble of the classifiers in the folders ``members`` to ``out_dir``; returns its card."""
+    member_dirs, out_dir = [Path(d) for d in members], Path(out_dir)
     if out_dir.resolve() in {d.resolve() for d in member_dirs}:
         raise MritoolError(f"{out_dir}: the ensemble's folder must not be one of its members'")
     members = [load_model(d, "classifier") for d in member_dirs]
