@@ -81,13 +81,14 @@ def main():
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--models", type=Path, required=True)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--precisions", nargs="+", default=PRECISIONS, choices=PRECISIONS)
     args = parser.parse_args()
     total = len(find_studies(args.data))
     with tempfile.TemporaryDirectory() as tmp:
         cohorts = {size: cohort(args.data, size, Path(tmp) / f"scans{size}") for size in (total // 2, total)}
-        for precision in PRECISIONS:  # builds and compiles each graph, untimed
+        for precision in args.precisions:  # builds and compiles each graph, untimed
             run(cohorts[total // 2], args.models, Path(tmp) / "warm", precision)
-        cases = [(size, precision) for size in cohorts for precision in PRECISIONS]
+        cases = [(size, precision) for size in cohorts for precision in args.precisions]
         results = {case: [] for case in cases}
         for round_ in range(args.repeats):
             for size, precision in cases[round_ % len(cases):] + cases[:round_ % len(cases)]:
@@ -101,7 +102,7 @@ def main():
         print(f"| {size} | {slices} | {precision} | {wall:.1f} | {slices / wall:.1f} | {rss:.2f} |")
     print(f"\nThe two graphs alone on all {total} patients, medians of {args.repeats} rounds")
     print("| precision | screened positive | wall s | slices/s |\n|---|---:|---:|---:|")
-    for precision in PRECISIONS:
+    for precision in args.precisions:
         wall, slices, positive = models_alone(args.data, args.models, precision, args.repeats)
         print(f"| {precision} | {positive} of {slices} | {wall:.1f} | {slices / wall:.1f} |")
 

@@ -489,6 +489,8 @@ def demo_command(out_dir, seed):
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--split", "split_path", type=click.Path(dir_okay=False), help="Split JSON (default: made from --seed).")
 @click.option("--precision", default=FitConfig.precision, show_default=True, type=click.Choice(POLICIES))
+@click.option("--classifier-members", default=1, show_default=True, type=click.IntRange(1, 8),
+              help="Train this many classifiers (seeds SEED, SEED+1, ...) within the classifier's share and screen on their mean.")
 def train_all_command(**kwargs):
     """Train both stages on one split, tune them together, evaluate the pipeline: one folder for `screen`.
 
