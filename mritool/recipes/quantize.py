@@ -5,7 +5,8 @@ Post-training quantization with NNCF, calibrated on training patients of the fol
 (never its validation patients, on which the INT8 graphs are then judged), each stage on the inputs it
 sees when screening: every slice for the classifier, the tumor slices (and as many others) for the
 segmenter. The INT8 classifier then gets its own threshold, chosen on its scores of the validation
-patients as ``tune`` chooses the float one (``bundle/quantization.py``). ``int8/quantization.json``
+patients as ``tune`` chooses the float one (``bundle/quantization.py``); an INT8 classifier that ranks
+the validation slices much worse than the float one is refused, not kept. ``int8/quantization.json``
 records how, for each stage.
 """
 
@@ -17,6 +18,7 @@ import numpy as np
 
 from mritool.bundle.card import KINDS, NO_CONTEXT, load_model, read_card, weights_path
 from mritool.bundle.quantization import RECORD
+from mritool.classifier.ensemble import FLOAT_SCOPE
 from mritool.classifier.threshold import operating_point
 from mritool.data.preprocessing import volume_input
 from mritool.errors import MritoolError
@@ -27,6 +29,7 @@ from mritool.training.slices import evaluation_split, labelled_data
 from mritool.volumes.readers import read_study
 
 SUBSET_SIZE = 300  # NNCF's default number of calibration samples
+MAX_AUC_LOSS = 0.02  # validation AUC an INT8 classifier may lose before it is refused
 
 
 def calibration_inputs(volumes, kind: str, preprocessing, seed: int) -> np.ndarray:
@@ -63,7 +66,9 @@ def quantize_graph(load, weights_file, inputs: np.ndarray):
     nncf = _nncf()
     network = ov.Core().read_model(float_graph(load, weights_file))
     dataset = nncf.Dataset([inputs[k:k + 1] for k in range(len(inputs))])
-    save_graph(nncf.quantize(network, dataset, subset_size=min(SUBSET_SIZE, len(inputs))), int8_graph(weights_file))
+    kept_float = nncf.IgnoredScope(patterns=[FLOAT_SCOPE], validate=False)
+    save_graph(nncf.quantize(network, dataset, subset_size=min(SUBSET_SIZE, len(inputs)), ignored_scope=kept_float),
+               int8_graph(weights_file))
     return int8_graph(weights_file)
 
 
@@ -84,7 +89,14 @@ def quantize_models(models_dir, data_root, patients: int = 8, seed: int = 0, com
         graph = quantize_graph(lambda: load_model(models_dir, kind)[0], weights_path(models_dir, kind), inputs)
         record["stages"][kind] = {"graph": graph.name, "calibration_slices": len(inputs),
                                   "weights_sha256": card.weights_sha256}
-    record["stages"]["classifier"]["operating_point"] = int8_operating_point(models_dir, data_root, command)
+    chosen = int8_operating_point(models_dir, data_root, command)
+    float_auc = read_card(models_dir, "classifier").validation_metrics.get("roc_auc")
+    if float_auc is not None and chosen["validation_metrics"]["roc_auc"] < float_auc - MAX_AUC_LOSS:
+        for suffix in (".xml", ".bin"):  # never left where `--precision int8` would find it
+            (models_dir / "int8" / record["stages"]["classifier"]["graph"]).with_suffix(suffix).unlink(missing_ok=True)
+        raise MritoolError(f"{models_dir}: the INT8 classifier's validation AUC is {chosen['validation_metrics']['roc_auc']:.3f} "
+                           f"against {float_auc:.3f} in float; quantization failed and was not kept")
+    record["stages"]["classifier"]["operating_point"] = chosen
     write_text_atomic(models_dir / RECORD, json.dumps(record, indent=2) + "\n")
     return record
 
