@@ -5,8 +5,6 @@ model with one input and one probability, so every runtime, the INT8 quantizatio
 it as they take a single classifier.
 """
 
-import keras
-
 from mritool.errors import MritoolError
 
 # The members' last layers and the mean, by the names given below: left in floating point by INT8
@@ -15,7 +13,11 @@ from mritool.errors import MritoolError
 FLOAT_SCOPE = r".*mean_of_\d+_classifiers.*tumor_probability.*"
 
 
-def average_classifiers(members: list[keras.Model]) -> keras.Model:
+def average_classifiers(members: list):
+    """One Keras model whose output is the mean of the ``members``' (Keras is imported here, not by
+    what only needs the names above)."""
+    import keras
+
     if len(members) < 2:
         raise MritoolError(f"an ensemble needs at least two classifiers, not {len(members)}")
     shapes = {tuple(member.input_shape) for member in members}

@@ -61,3 +61,19 @@ def test_members_must_share_inputs_and_split(phantoms, tiny_models, tmp_path):
         ensemble_classifiers([tiny_models, other_split], tmp_path / "b", phantoms)
     with pytest.raises(MritoolError, match="at least two"):
         ensemble_classifiers([tiny_models], tmp_path / "c", phantoms)
+
+
+def test_int8_leaves_the_mean_of_probabilities_in_float(phantoms, tiny_models, tmp_path):
+    """NNCF would quantize the averaged probabilities with per-sample ranges, clipping them at their mean."""
+    pytest.importorskip("nncf", reason="INT8 is the int8 extra: pip install 'mritool[int8]'")
+    import openvino as ov
+
+    from mritool.recipes.quantize import quantize_models
+
+    member = _member(tiny_models, tmp_path / "member")
+    ensemble_classifiers([tiny_models, member], tmp_path / "ensemble", phantoms, segmenter_dir=tiny_models)
+    record = quantize_models(tmp_path / "ensemble", phantoms, patients=3)
+    graph = ov.Core().read_model(tmp_path / "ensemble" / "int8" / record["stages"]["classifier"]["graph"])
+    quantized = [op for op in graph.get_ordered_ops() if op.get_type_name() == "FakeQuantize"]
+    assert quantized  # the members' convolutions are INT8
+    assert not [op for op in quantized if op.input_value(0).get_node().get_type_name() == "Sigmoid"]

@@ -26,6 +26,7 @@ def test_quantized_models_screen_as_int8_and_were_calibrated_on_training_patient
     assert json.loads((models / "int8" / "quantization.json").read_text()) == record
     chosen = record["stages"]["classifier"]["operating_point"]
     assert chosen["validation_metrics"]["sensitivity"] >= 0.97 and (models / "int8" / "classifier_roc.png").is_file()
+    assert 0 <= chosen["score_gap"] <= 0.05
     int8 = screen(phantoms, models, tmp_path / "int8", qa="none", precision="int8")
     f32 = screen(phantoms, models, tmp_path / "f32", qa="none", precision="float32")
 
@@ -47,6 +48,19 @@ def test_int8_refuses_a_record_without_its_own_operating_point(phantoms, tiny_mo
     del record["stages"]["classifier"]["operating_point"]  # as quantize wrote it before INT8 operating points
     (models / "int8" / "quantization.json").write_text(json.dumps(record))
     with pytest.raises(MritoolError, match="run `mritool quantize` on the model folder again"):
+        screen(phantoms, models, tmp_path / "out", qa="none", precision="int8")
+
+
+def test_an_int8_classifier_far_from_the_float_one_is_refused(phantoms, tiny_models, tmp_path, monkeypatch):
+    import mritool.recipes.quantize as quantize
+
+    models = tmp_path / "models"
+    shutil.copytree(tiny_models, models)
+    monkeypatch.setattr(quantize, "int8_operating_point", lambda *_: {"score_gap": 0.3})  # as the clipped ensemble
+    with pytest.raises(MritoolError, match="quantization failed and was not kept"):
+        quantize_models(models, phantoms, patients=3)
+    assert not list((models / "int8").glob("classifier-*"))
+    with pytest.raises(MritoolError, match="mritool quantize"):
         screen(phantoms, models, tmp_path / "out", qa="none", precision="int8")
 
 
