@@ -21,6 +21,35 @@ def _with_policy(config, old: str, new: str):
     return config
 
 
+def _inner_layers(config: dict):
+    """(layer config, is an output layer) of a functional model's config, through nested models (a
+    classifier ensemble holds its members as models): each model's output layers stay float32."""
+    declared = config["output_layers"]
+    outputs = {declared[0]} if isinstance(declared[0], str) else {name for name, *_ in declared}  # one output, or a list
+    for layer in config["layers"]:
+        if "layers" in layer["config"]:
+            yield from _inner_layers(layer["config"])
+        else:
+            yield layer, layer["config"]["name"] in outputs
+
+
+def _policies(config) -> set[str]:
+    found = set()
+
+    def visit(value):
+        if isinstance(value, dict):
+            if value.get("class_name") == "DTypePolicy":
+                found.add(value["config"]["name"])
+            for inner in value.values():
+                visit(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                visit(inner)
+
+    visit(config)
+    return found
+
+
 def with_precision(model: keras.Model, precision: str) -> keras.Model:
     """The same weights under a float32 or mixed-bfloat16 policy; float32 output layers stay float32."""
     if precision not in PRECISIONS:
@@ -28,13 +57,13 @@ def with_precision(model: keras.Model, precision: str) -> keras.Model:
     if precision == "int8":
         raise MritoolError("int8 runs on OpenVINO only: mritool quantize MODELS, then --runtime openvino --precision int8")
     wanted = "mixed_bfloat16" if precision == "bfloat16" else "float32"
-    outputs = {layer.name for layer in model.layers if any(layer.output is o for o in model.outputs)}
-    current = {layer.dtype_policy.name for layer in model.layers if layer.name not in outputs and layer.weights}
-    if current == {wanted}:
-        return model
     config = copy.deepcopy(model.get_config())
-    for layer in config["layers"]:
-        if layer["config"]["name"] not in outputs:
+    layers = [(layer, output) for layer, output in _inner_layers(config)]
+    current = set().union(*(_policies(layer["config"]) for layer, output in layers if not output and "dtype" in layer["config"]))
+    if current <= {wanted}:
+        return model
+    for layer, output in layers:
+        if not output:
             for old in current - {wanted}:
                 layer["config"] = _with_policy(layer["config"], old, wanted)
     rebuilt = model.__class__.from_config(config)

@@ -23,6 +23,25 @@ def test_precision_switch_keeps_the_weights_and_float32_outputs(tiny_models):
         np.testing.assert_array_equal(a, b)
 
 
+def test_precision_switch_reaches_the_members_of_an_ensemble(tiny_models):
+    from mritool.classifier.ensemble import average_classifiers
+
+    member, _ = load_model(tiny_models, "classifier")
+    ensemble = average_classifiers([member, load_model(tiny_models, "classifier")[0]])
+
+    def leaf_policies(model):  # each member's own layers, the float32 outputs aside
+        return {layer.dtype_policy.name for nested in model.layers[1:-1] for layer in nested.layers[:-1] if layer.weights}
+
+    assert leaf_policies(ensemble) == {"mixed_bfloat16"}
+    as_float32 = with_precision(ensemble, "float32")
+    assert leaf_policies(as_float32) == {"float32"}
+    assert {nested.layers[-1].dtype_policy.name for nested in as_float32.layers[1:-1]} == {"float32"}
+    x = np.random.default_rng(0).normal(size=(4, 32, 32, 3)).astype("float32")
+    np.testing.assert_allclose(as_float32.predict(x, verbose=0), with_precision(member, "float32").predict(x, verbose=0),
+                               atol=1e-6)
+    assert leaf_policies(with_precision(as_float32, "bfloat16")) == {"mixed_bfloat16"}
+
+
 def test_openvino_agrees_with_keras_float32_and_caches_its_conversion(tiny_models, tmp_path):
     model, _ = load_model(tiny_models, "segmenter")
     x = np.random.default_rng(0).normal(size=(4, 32, 32, 3)).astype("float32")
