@@ -13,10 +13,10 @@ from pathlib import Path
 from mritool.bundle.card import ClassifierCard, card_path, load_model, weights_path, write_card
 from mritool.classifier.ensemble import average_classifiers
 from mritool.classifier.threshold import operating_point
+from mritool.engine.stages import load_stages
 from mritool.errors import MritoolError
 from mritool.io import read_json
 from mritool.recipes.tune import tune_behind_classifier
-from mritool.engine.stages import load_stages
 from mritool.runtimes import make_predictor
 from mritool.training.slices import evaluation_split, labelled_data
 
@@ -26,14 +26,14 @@ def ensemble_classifiers(members, out_dir, data_root, segmenter_dir=None, comman
     member_dirs, out_dir = [Path(d) for d in members], Path(out_dir)
     if out_dir.resolve() in {d.resolve() for d in member_dirs}:
         raise MritoolError(f"{out_dir}: the ensemble's folder must not be one of its members'")
-    members = [load_model(d, "classifier") for d in member_dirs]
-    cards = [card for _, card in members]
+    loaded = [load_model(d, "classifier") for d in member_dirs]
+    cards = [card for _, card in loaded]
     _require_same(member_dirs, cards)
     out_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(member_dirs[0] / "split.json", out_dir / "split.json")
     weights = weights_path(out_dir, "classifier")
     partial = weights.with_name(f".{weights.stem}-{os.getpid()}.keras")
-    model = average_classifiers([model for model, _ in members])
+    model = average_classifiers([model for model, _ in loaded])
     model.save(partial)
     os.replace(partial, weights)
 
@@ -43,7 +43,7 @@ def ensemble_classifiers(members, out_dir, data_root, segmenter_dir=None, comman
     predict = make_predictor(model, first.runtime, weights)
     card = ClassifierCard(
         preprocessing=first.preprocessing,
-        model={"architecture": f"mean of {len(members)} classifiers", "image_size": first.preprocessing.image_size,
+        model={"architecture": f"mean of {len(loaded)} classifiers", "image_size": first.preprocessing.image_size,
                "members": [{"folder": str(d), "weights_sha256": c.weights_sha256, "architecture": c.model.get("architecture"),
                             "validation_metrics": c.validation_metrics, "reproduce": c.reproduce}
                            for d, c in zip(member_dirs, cards)]},
