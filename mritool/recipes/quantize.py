@@ -5,8 +5,8 @@ Post-training quantization with NNCF, calibrated on training patients of the fol
 (never its validation patients, on which the INT8 graphs are then judged), each stage on the inputs it
 sees when screening: every slice for the classifier, the tumor slices (and as many others) for the
 segmenter. The INT8 classifier then gets its own threshold, chosen on its scores of the validation
-patients as ``tune`` chooses the float one (``bundle/quantization.py``); an INT8 classifier that ranks
-the validation slices much worse than the float one is refused, not kept. ``int8/quantization.json``
+patients as ``tune`` chooses the float one (``bundle/quantization.py``); an INT8 classifier whose
+validation probabilities are far from the float ones is refused, not kept. ``int8/quantization.json``
 records how, for each stage.
 """
 
