@@ -27,23 +27,31 @@ def _member(tiny_models, folder, bias=1.0, **card_changes):
     return folder
 
 
-def test_an_ensemble_outputs_its_members_mean_and_screens_with_a_retuned_segmenter(phantoms, tiny_models, tmp_path):
-    member = _member(tiny_models, tmp_path / "member")
-    card = ensemble_classifiers([tiny_models, member], tmp_path / "ensemble", phantoms, segmenter_dir=tiny_models)
+@pytest.fixture(scope="module")
+def ensemble(phantoms, tiny_models, tmp_path_factory):
+    """(folder, its card, the second member's folder): the tiny classifier and a shifted copy, averaged."""
+    root = tmp_path_factory.mktemp("ensemble")
+    member = _member(tiny_models, root / "member")
+    card = ensemble_classifiers([tiny_models, member], root / "ensemble", phantoms, segmenter_dir=tiny_models)
+    return root / "ensemble", card, member
+
+
+def test_an_ensemble_outputs_its_members_mean_and_screens_with_a_retuned_segmenter(phantoms, tiny_models, ensemble,
+                                                                                 tmp_path):
+    folder, card, member = ensemble
     assert [m["folder"] for m in card.model["members"]] == [str(tiny_models), str(member)]
     assert card.validation_metrics["sensitivity"] >= card.target_sensitivity
 
     data = labelled_data(phantoms)
     volume = data.volumes[0]
     inputs = volume_input(volume, volume.readable(), card.preprocessing)
-    outputs = [load_model(folder, "classifier")[0].predict(inputs, verbose=0)
-               for folder in (tiny_models, member, tmp_path / "ensemble")]
+    outputs = [load_model(models, "classifier")[0].predict(inputs, verbose=0) for models in (tiny_models, member, folder)]
     assert not np.allclose(outputs[0], outputs[1], atol=1e-3)
     np.testing.assert_allclose(outputs[2], (outputs[0] + outputs[1]) / 2, atol=1e-5)
 
-    segmenter = json.loads((tmp_path / "ensemble" / "segmenter.json").read_text())
+    segmenter = json.loads((folder / "segmenter.json").read_text())
     assert segmenter["postprocessing_tuning"]["scope"].startswith("validation patients, behind the classifier")
-    slices = screen(phantoms, tmp_path / "ensemble", tmp_path / "out", qa="none").slices
+    slices = screen(phantoms, folder, tmp_path / "out", qa="none").slices
     assert len(slices) == len(data.slices) and (slices["status"] == "ok").all()
 
 
@@ -63,17 +71,17 @@ def test_members_must_share_inputs_and_split(phantoms, tiny_models, tmp_path):
         ensemble_classifiers([tiny_models], tmp_path / "c", phantoms)
 
 
-def test_int8_leaves_the_mean_of_probabilities_in_float(phantoms, tiny_models, tmp_path):
+def test_int8_leaves_the_mean_of_probabilities_in_float(phantoms, ensemble, tmp_path):
     """NNCF would quantize the averaged probabilities with per-sample ranges, clipping them at their mean."""
     pytest.importorskip("nncf", reason="INT8 is the int8 extra: pip install 'mritool[int8]'")
     import openvino as ov
 
     from mritool.recipes.quantize import quantize_models
 
-    member = _member(tiny_models, tmp_path / "member")
-    ensemble_classifiers([tiny_models, member], tmp_path / "ensemble", phantoms, segmenter_dir=tiny_models)
-    record = quantize_models(tmp_path / "ensemble", phantoms, patients=3)
-    graph = ov.Core().read_model(tmp_path / "ensemble" / "int8" / record["stages"]["classifier"]["graph"])
+    folder = tmp_path / "ensemble"
+    shutil.copytree(ensemble[0], folder)
+    record = quantize_models(folder, phantoms, patients=3)
+    graph = ov.Core().read_model(folder / "int8" / record["stages"]["classifier"]["graph"])
     quantized = [op for op in graph.get_ordered_ops() if op.get_type_name() == "FakeQuantize"]
     assert quantized  # the members' convolutions are INT8
     assert not [op for op in quantized if op.input_value(0).get_node().get_type_name() == "Sigmoid"]
