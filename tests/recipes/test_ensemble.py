@@ -13,7 +13,7 @@ from mritool.recipes.screen import screen
 from mritool.training.slices import labelled_data
 
 
-def _member(tiny_models, folder, bias=1.0, **card_changes):
+def _member(tiny_models, folder, **card_changes):
     """The tiny classifier with its output bias moved: another classifier on the same split."""
     folder.mkdir()
     for name in ("classifier.keras", "classifier.json", "split.json"):
@@ -21,7 +21,7 @@ def _member(tiny_models, folder, bias=1.0, **card_changes):
     model, card = load_model(folder, "classifier")
     dense = model.get_layer("tumor_probability")
     kernel, offset = dense.get_weights()
-    dense.set_weights([kernel, offset + bias])
+    dense.set_weights([kernel, offset + 1.0])
     model.save(folder / "classifier.keras")
     write_card(folder, dataclasses.replace(card, **card_changes))
     return folder
