@@ -33,23 +33,6 @@ def _inner_layers(config: dict):
             yield layer, layer["config"]["name"] in outputs
 
 
-def _policies(config) -> set[str]:
-    found = set()
-
-    def visit(value):
-        if isinstance(value, dict):
-            if value.get("class_name") == "DTypePolicy":
-                found.add(value["config"]["name"])
-            for inner in value.values():
-                visit(inner)
-        elif isinstance(value, list):
-            for inner in value:
-                visit(inner)
-
-    visit(config)
-    return found
-
-
 def with_precision(model: keras.Model, precision: str) -> keras.Model:
     """The same weights under a float32 or mixed-bfloat16 policy; float32 output layers stay float32."""
     if precision not in PRECISIONS:
@@ -58,8 +41,9 @@ def with_precision(model: keras.Model, precision: str) -> keras.Model:
         raise MritoolError("int8 runs on OpenVINO only: mritool quantize MODELS, then --runtime openvino --precision int8")
     wanted = "mixed_bfloat16" if precision == "bfloat16" else "float32"
     config = copy.deepcopy(model.get_config())
-    layers = [(layer, output) for layer, output in _inner_layers(config)]
-    current = set().union(*(_policies(layer["config"]) for layer, output in layers if not output and "dtype" in layer["config"]))
+    layers = list(_inner_layers(config))
+    current = {layer["config"]["dtype"]["config"]["name"] for layer, output in layers
+               if not output and isinstance(layer["config"].get("dtype"), dict)}  # input layers name a plain dtype
     if current <= {wanted}:
         return model
     for layer, output in layers:
