@@ -143,7 +143,8 @@ def training_options(function):
         click.option("--normalization", default="volume", show_default=True, type=click.Choice(["volume", "slice"])),
         click.option("--resume", is_flag=True, help="Continue from OUT/checkpoints."),
         click.option("--schedule", default=FitConfig.schedule, show_default=True, type=click.Choice(SCHEDULES),
-                     help="plateau: LR halving, early stopping, best epoch kept; cosine: fixed epochs, final weights kept."),
+                     help="plateau: LR halving, early stopping, best epoch kept; cosine: fixed epochs, final weights kept; "
+                          "budget: cosine over --time-budget, final weights kept."),
         click.option("--ema", "ema_momentum", type=click.FloatRange(0, 1, min_open=True, max_open=True),
                      help="Average the weights over training with this momentum (e.g. 0.99)."),
     ]

@@ -7,8 +7,9 @@ from mritool.errors import MritoolError
 POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")  # Keras dtype policies to train under
 # plateau: halve the learning rate when validation stalls, stop on patience, keep the best epoch by
 # the monitored value. cosine: a fixed number of epochs on a cosine decay, keep the final weights, so
-# no choice is made on the few validation patients.
-SCHEDULES = ("plateau", "cosine")
+# no choice is made on the few validation patients. budget: the same cosine decay spread over the
+# wall-clock budget instead of an epoch count, so a run anneals fully however fast the machine is.
+SCHEDULES = ("plateau", "cosine", "budget")
 
 
 @dataclass
@@ -29,6 +30,8 @@ class FitConfig:
             raise MritoolError(f"precision must be one of {POLICIES}, not {self.precision!r}")
         if self.schedule not in SCHEDULES:
             raise MritoolError(f"schedule must be one of {SCHEDULES}, not {self.schedule!r}")
+        if self.schedule == "budget" and not self.time_budget_min:
+            raise MritoolError("the budget schedule needs a time budget")
         if self.ema_momentum is not None and not 0 < self.ema_momentum < 1:
             raise MritoolError(f"EMA momentum must be between 0 and 1, not {self.ema_momentum}")
         if self.epochs < 1 or self.batch_size < 1 or self.learning_rate <= 0:

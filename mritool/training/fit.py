@@ -1,6 +1,7 @@
 """The fit loop both stages share: best and last checkpoints, resume, early stopping, LR reduction,
 a per-epoch CSV log, a learning-curve PNG and an optional wall-clock budget."""
 
+import math
 import os
 import time
 from pathlib import Path
@@ -31,6 +32,23 @@ class TimeBudget(keras.callbacks.Callback):
         if now - self.started + self.longest_epoch > self.seconds:
             self.stopped_early = True
             self.model.stop_training = True
+
+
+class BudgetCosine(keras.callbacks.Callback):
+    """Cosine decay of the learning rate over the wall-clock budget, set before every step. The budget
+    stops the run about one epoch before its end, where the rate is already near its floor."""
+
+    def __init__(self, rate: float, minutes: float, floor: float = 0.01):
+        super().__init__()
+        self.rate, self.seconds, self.floor = rate, minutes * 60, floor
+        self.started = time.monotonic()
+
+    def rate_at(self, elapsed_s: float) -> float:
+        done = min(elapsed_s / self.seconds, 1.0)
+        return self.rate * (self.floor + (1 - self.floor) * 0.5 * (1 + math.cos(math.pi * done)))
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.model.optimizer.learning_rate = self.rate_at(time.monotonic() - self.started)
 
 
 def prepare_session(config: FitConfig) -> None:
@@ -94,6 +112,8 @@ def fit(model, train_ds, val_ds, out_dir, name, config: FitConfig, steps_per_epo
         ]
     else:
         callbacks.append(keras.callbacks.ModelCheckpoint(paths["best"]))
+    if config.schedule == "budget":
+        callbacks.append(BudgetCosine(config.learning_rate, config.time_budget_min))
     callbacks += [
         keras.callbacks.ModelCheckpoint(paths["last"]),
         keras.callbacks.CSVLogger(paths["log"], append=initial_epoch > 0),
@@ -106,7 +126,7 @@ def fit(model, train_ds, val_ds, out_dir, name, config: FitConfig, steps_per_epo
     _drop_optimizer(paths["best"])
     log = pd.read_csv(paths["log"])
     plot_learning_curve(log, paths["curve"])
-    if config.schedule == "cosine":
+    if config.schedule != "plateau":
         best = log[monitor].iloc[-1]
     else:
         best = log[monitor].max() if mode == "max" else log[monitor].min()

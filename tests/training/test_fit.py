@@ -68,3 +68,29 @@ def test_fit_config_refuses_an_unknown_schedule_or_momentum():
         FitConfig(schedule="step")
     with pytest.raises(MritoolError, match="EMA momentum"):
         FitConfig(ema_momentum=1.5)
+
+
+def test_budget_schedule_decays_the_rate_over_the_wall_clock_budget():
+    from mritool.training.fit import BudgetCosine
+
+    schedule = BudgetCosine(rate=1e-3, minutes=10, floor=0.01)
+    assert schedule.rate_at(0) == 1e-3
+    assert abs(schedule.rate_at(300) - 1e-3 * (0.01 + 0.99 * 0.5)) < 1e-12  # half way: half of the span
+    assert schedule.rate_at(600) == schedule.rate_at(9000) == 1e-3 * 0.01  # the floor, and no further
+
+
+def test_budget_schedule_needs_a_budget_and_sets_the_rate_while_training(phantoms, tmp_path):
+    import keras
+    import pytest
+
+    from mritool.errors import MritoolError
+
+    with pytest.raises(MritoolError, match="time budget"):
+        FitConfig(schedule="budget")
+    config = FitConfig(epochs=2, batch_size=4, steps_per_epoch=2, schedule="budget", time_budget_min=10)
+    train_segmenter(phantoms, tmp_path, config, preprocessing=PreprocessConfig(image_size=32), validation_fraction=0.34,
+                    base_filters=4, depth=2)
+    last = keras.models.load_model(tmp_path / "checkpoints" / "segmenter_last.keras")
+    # the rate was set below the starting rate by the callback, and the final weights are kept
+    assert 0 < float(last.optimizer.learning_rate) < config.learning_rate
+    assert json.loads((tmp_path / "segmenter.json").read_text())["training"]["best_epoch"] == 2
