@@ -340,15 +340,16 @@ def tune_command(**kwargs):
 @click.argument("members", nargs=-1, required=True, type=click.Path(file_okay=False))
 @click.option("--data", "data_root", required=True, type=click.Path(), help="The labelled root the members were trained on.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Model folder to write.")
-@click.option("--segmenter", "segmenter_dir", type=click.Path(file_okay=False),
-              help="Model folder whose segmenter is copied beside the ensemble and re-tuned behind it.")
+@click.option("--segmenter", "segmenters", multiple=True, type=click.Path(file_okay=False),
+              help="Model folder whose segmenter is copied beside the ensemble and re-tuned behind it; given "
+                   "more than once, the mean of those segmenters (same split) is written instead.")
 def ensemble_command(**kwargs):
     """Average classifiers trained on one split into one screening classifier and choose its threshold.
 
     \b
     Example:
       mritool ensemble runs/cls_s1 runs/cls_s2 runs/cls_s3 --data ../shared/data/lgg/kaggle_3m \\
-          --out runs/ensemble --segmenter runs/cls_s1
+          --out runs/ensemble --segmenter runs/seg_s1 --segmenter runs/seg_s2
     """
     from mritool.recipes.ensemble import ensemble_classifiers
 
@@ -492,6 +493,8 @@ def demo_command(out_dir, seed):
 @click.option("--precision", default=FitConfig.precision, show_default=True, type=click.Choice(POLICIES))
 @click.option("--classifier-members", default=1, show_default=True, type=click.IntRange(1, 8),
               help="Train this many classifiers (seeds SEED, SEED+1, ...) within the classifier's share and screen on their mean.")
+@click.option("--segmenter-members", default=1, show_default=True, type=click.IntRange(1, 8),
+              help="Train this many segmenters (seeds SEED, SEED+1, ...) within the segmenter's share and segment with their mean.")
 def train_all_command(**kwargs):
     """Train both stages on one split, tune them together, evaluate the pipeline: one folder for `screen`.
 

@@ -8,7 +8,8 @@ silent on the false positives the classifier lets through), both in bfloat16. Th
 is shared out so the whole run ends in time: the segmenter gets what the classifier leaves of the
 training share (the classifier usually stops on its patience first). With ``classifier_members`` > 1
 the classifier's share is split between that many classifiers (seeds ``seed``, ``seed + 1``, ...,
-kept under ``classifier_members/``) averaged by ``ensemble``: give it the minutes they need.
+kept under ``classifier_members/``) averaged by ``ensemble``, and ``segmenter_members`` does the same
+with the segmenter's: give them the minutes they need.
 """
 
 import shlex
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from mritool.classifier.train import train_classifier
 from mritool.data.preprocessing import PreprocessConfig
-from mritool.recipes.ensemble import ensemble_classifiers
+from mritool.recipes.ensemble import ensemble_classifiers, ensemble_segmenters
 from mritool.recipes.evaluate import evaluate_pipeline
 from mritool.recipes.tune import tune_stages
 from mritool.segmenter.train import train_segmenter
@@ -30,18 +31,16 @@ CLASSIFIER_SHARE = 0.45
 
 def train_all(data_root, out_dir, time_budget_min: float = 150, seed: int = 0, split_path=None,
               classifier_size: int = 128, segmenter_size: int = 256, precision: str = FitConfig.precision,
-              classifier_members: int = 1, command: str | None = None, log=print) -> dict:
+              classifier_members: int = 1, segmenter_members: int = 1, command: str | None = None, log=print) -> dict:
     out_dir = Path(out_dir)
     split_for_training(labelled_slices(data_root), out_dir, split_path, 0.2, seed)
     split_file = out_dir / "split.json"
     command = command or shlex.join(["mritool", "train", "all", "--data", str(data_root), "--out", str(out_dir)])
     training_end = time.monotonic() + 60 * TRAINING_SHARE * time_budget_min
     member_budget_min = CLASSIFIER_SHARE * time_budget_min / classifier_members
-    members = [out_dir] if classifier_members == 1 else [
-        out_dir / "classifier_members" / str(k) for k in range(classifier_members)]
+    members = _member_folders(out_dir, "classifier", classifier_members)
     for k, member in enumerate(members):
-        log(f"classifier{f' {k + 1} of {classifier_members}' if classifier_members > 1 else ''}: "
-            f"up to {member_budget_min:.0f} min")
+        log(f"{_member_name('classifier', k, classifier_members)}: up to {member_budget_min:.0f} min")
         train_classifier(
             data_root, member,
             FitConfig(epochs=200, batch_size=16, learning_rate=1e-3, patience=12, seed=seed + k, precision=precision,
@@ -51,15 +50,28 @@ def train_all(data_root, out_dir, time_budget_min: float = 150, seed: int = 0, s
     if classifier_members > 1:
         log(f"classifier: the mean of {classifier_members}")
         ensemble_classifiers(members, out_dir, data_root, command=command)
-    segmenter_budget_min = max(training_end - time.monotonic(), 0) / 60
-    log(f"segmenter: up to {segmenter_budget_min:.0f} min")
-    train_segmenter(
-        data_root, out_dir,
-        FitConfig(epochs=200, batch_size=16, learning_rate=1e-3, patience=10, seed=seed, precision=precision,
-                  time_budget_min=segmenter_budget_min),
-        PreprocessConfig(image_size=segmenter_size), split_path=split_file, negative_fraction=0.2, command=command,
-    )
+    members = _member_folders(out_dir, "segmenter", segmenter_members)
+    for k, member in enumerate(members):
+        member_budget_min = max(training_end - time.monotonic(), 0) / 60 / (segmenter_members - k)
+        log(f"{_member_name('segmenter', k, segmenter_members)}: up to {member_budget_min:.0f} min")
+        train_segmenter(
+            data_root, member,
+            FitConfig(epochs=200, batch_size=16, learning_rate=1e-3, patience=10, seed=seed + k, precision=precision,
+                      time_budget_min=member_budget_min),
+            PreprocessConfig(image_size=segmenter_size), split_path=split_file, negative_fraction=0.2, command=command,
+        )
+    if segmenter_members > 1:
+        log(f"segmenter: the mean of {segmenter_members}")
+        ensemble_segmenters(members, out_dir, data_root, command=command)
     log("tuning post-processing behind the classifier")
     tune_stages(data_root, out_dir, command=command)
     log("evaluating the pipeline on the validation patients")
     return evaluate_pipeline(data_root, out_dir)
+
+
+def _member_folders(out_dir: Path, kind: str, count: int) -> list[Path]:
+    return [out_dir] if count == 1 else [out_dir / f"{kind}_members" / str(k) for k in range(count)]
+
+
+def _member_name(kind: str, k: int, count: int) -> str:
+    return f"{kind} {k + 1} of {count}" if count > 1 else kind

@@ -9,17 +9,14 @@ from mritool.data.preprocessing import PreprocessConfig
 from mritool.segmenter.losses import FocalTverskyLoss
 from mritool.segmenter.metrics import DiceCoefficient
 from mritool.segmenter.model import build_resunet
-from mritool.segmenter.scoring import patient_maps, postprocess_by_patient, score_masks, summarise
-from mritool.segmenter.tuning import tune_postprocessing
+from mritool.segmenter.tuning import tune_on_every_slice
 from mritool.bundle.card import SegmenterCard, weights_path, write_card
-from mritool.io import write_csv_atomic
 from mritool.bundle.runtime_spec import DEFAULT_RUNTIME, RuntimeSpec
 from mritool.runtimes import make_predictor
 from mritool.training.augment import AugmentConfig
 from mritool.training.dataset import evaluation_dataset, segmenter_training_dataset, training_data
 from mritool.bundle.fit_config import FitConfig
 from mritool.training.fit import fit, make_optimizer, prepare_session, resume_state
-from mritool.training.slices import truth_masks
 
 
 def train_segmenter(
@@ -58,11 +55,7 @@ def train_segmenter(
 
     best = keras.models.load_model(weights_path(out_dir, "segmenter"), compile=False)
     predict = make_predictor(best, runtime, weights_path(out_dir, "segmenter"))
-    probabilities = patient_maps(data.data, validation, predict, preprocessing)
-    truth = truth_masks(data.data, validation, preprocessing.image_size)
-    postprocessing, candidates = tune_postprocessing(validation, truth, probabilities)
-    write_csv_atomic(out_dir / "segmenter_postprocessing_tuning.csv", candidates)
-    per_slice, per_patient = score_masks(validation, truth, postprocess_by_patient(validation, probabilities, postprocessing))
+    postprocessing, validation_metrics = tune_on_every_slice(data.data, validation, predict, preprocessing, out_dir)
     card = SegmenterCard(
         preprocessing=preprocessing,
         model={"architecture": "resunet", "image_size": preprocessing.image_size, "base_filters": base_filters,
@@ -70,7 +63,7 @@ def train_segmenter(
         loss={"name": "focal_tversky", "alpha": alpha, "gamma": gamma},
         runtime=runtime,
         postprocessing=postprocessing,
-        validation_metrics={**summarise(per_slice, per_patient), "scope": "all validation slices, no classifier in front"},
+        validation_metrics=validation_metrics,
         training={**fit_config.to_dict(), "negative_fraction": negative_fraction, "area_oversampling": area_oversampling,
                   "augmentation": augment.to_dict(), "validation_fraction": validation_fraction, **training},
         data=data.card_section(data_root),

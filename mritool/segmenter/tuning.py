@@ -1,12 +1,17 @@
 """Choose post-processing on validation patients only, by mean per-patient volume Dice."""
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from mritool.data.preprocessing import PreprocessConfig
+from mritool.io import write_csv_atomic
+from mritool.runtimes import Predictor
 from mritool.segmenter.postprocess import PostProcessConfig
-from mritool.segmenter.scoring import patient_dice, postprocess_by_patient
+from mritool.segmenter.scoring import patient_dice, patient_maps, postprocess_by_patient, score_masks, summarise
+from mritool.training.slices import LabelledData, truth_masks
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
 MIN_AREAS_FRACTION = (0.0, 0.0005, 0.001, 0.002, 0.004)  # of the slice area: 0 to 262 px at 256x256
@@ -25,3 +30,15 @@ def tune_postprocessing(slices: pd.DataFrame, truth: np.ndarray, probabilities: 
     best = table.iloc[0]
     return PostProcessConfig(float(best["threshold"]), int(best["min_area_px"]),
                              bool(best["largest_component_per_volume"])), table
+
+
+def tune_on_every_slice(data: LabelledData, validation: pd.DataFrame, predict: Predictor, preprocessing: PreprocessConfig,
+                        out_dir) -> tuple[PostProcessConfig, dict]:
+    """A segmenter's post-processing chosen on every validation slice, no classifier in front (its
+    candidates written to ``segmenter_postprocessing_tuning.csv``); returns it and its validation metrics."""
+    probabilities = patient_maps(data, validation, predict, preprocessing)
+    truth = truth_masks(data, validation, preprocessing.image_size)
+    postprocessing, candidates = tune_postprocessing(validation, truth, probabilities)
+    write_csv_atomic(Path(out_dir) / "segmenter_postprocessing_tuning.csv", candidates)
+    per_slice, per_patient = score_masks(validation, truth, postprocess_by_patient(validation, probabilities, postprocessing))
+    return postprocessing, {**summarise(per_slice, per_patient), "scope": "all validation slices, no classifier in front"}

@@ -6,23 +6,24 @@ import numpy as np
 import pytest
 
 from mritool.bundle.card import load_model, write_card
+from mritool.bundle.ensemble import OUTPUTS
 from mritool.data.preprocessing import volume_input
 from mritool.errors import MritoolError
-from mritool.recipes.ensemble import ensemble_classifiers
+from mritool.recipes.ensemble import ensemble_classifiers, ensemble_segmenters
 from mritool.recipes.screen import screen
 from mritool.training.slices import labelled_data
 
 
-def _member(tiny_models, folder, **card_changes):
-    """The tiny classifier with its output bias moved: another classifier on the same split."""
+def _member(tiny_models, folder, kind="classifier", **card_changes):
+    """The tiny model of ``kind`` with its output bias moved: another model of that stage on the same split."""
     folder.mkdir()
-    for name in ("classifier.keras", "classifier.json", "split.json"):
+    for name in (f"{kind}.keras", f"{kind}.json", "split.json"):
         shutil.copyfile(tiny_models / name, folder / name)
-    model, card = load_model(folder, "classifier")
-    dense = model.get_layer("tumor_probability")
-    kernel, offset = dense.get_weights()
-    dense.set_weights([kernel, offset + 1.0])
-    model.save(folder / "classifier.keras")
+    model, card = load_model(folder, kind)
+    last = model.get_layer(OUTPUTS[kind])
+    kernel, offset = last.get_weights()
+    last.set_weights([kernel, offset + 1.0])
+    model.save(folder / f"{kind}.keras")
     write_card(folder, dataclasses.replace(card, **card_changes))
     return folder
 
@@ -32,7 +33,7 @@ def ensemble(phantoms, tiny_models, tmp_path_factory):
     """(folder, its card, the second member's folder): the tiny classifier and a shifted copy, averaged."""
     root = tmp_path_factory.mktemp("ensemble")
     member = _member(tiny_models, root / "member")
-    card = ensemble_classifiers([tiny_models, member], root / "ensemble", phantoms, segmenter_dir=tiny_models)
+    card = ensemble_classifiers([tiny_models, member], root / "ensemble", phantoms, segmenters=[tiny_models])
     return root / "ensemble", card, member
 
 
@@ -53,6 +54,24 @@ def test_an_ensemble_outputs_its_members_mean_and_screens_with_a_retuned_segment
     assert segmenter["postprocessing_tuning"]["scope"].startswith("validation patients, behind the classifier")
     slices = screen(phantoms, folder, tmp_path / "out", qa="none").slices
     assert len(slices) == len(data.slices) and (slices["status"] == "ok").all()
+
+
+def test_segmenters_average_into_one_map_tuned_alone_and_behind_the_classifier(phantoms, tiny_models, ensemble,
+                                                                              tmp_path):
+    folder = tmp_path / "both"
+    shutil.copytree(ensemble[0], folder)
+    member = _member(tiny_models, tmp_path / "segmenter", "segmenter")
+    card = ensemble_segmenters([tiny_models, member], folder, phantoms)
+    assert card.model["architecture"] == "mean of 2 segmenters"
+    assert card.validation_metrics["scope"] == "all validation slices, no classifier in front"
+    assert card.postprocessing_tuning["scope"].startswith("validation patients, behind the classifier")
+
+    volume = labelled_data(phantoms).volumes[0]
+    inputs = volume_input(volume, volume.readable(), card.preprocessing)
+    maps = [load_model(models, "segmenter")[0].predict(inputs, verbose=0) for models in (tiny_models, member, folder)]
+    assert not np.allclose(maps[0], maps[1], atol=1e-3)
+    np.testing.assert_allclose(maps[2], (maps[0] + maps[1]) / 2, atol=1e-5)
+    assert (screen(phantoms, folder, tmp_path / "out", qa="none").slices["status"] == "ok").all()
 
 
 def test_members_must_share_inputs_and_split(phantoms, tiny_models, tmp_path):

@@ -19,13 +19,14 @@ def test_train_all_stops_on_budget_and_leaves_one_folder_screen_uses(phantoms, t
     assert len(result.slices) == 72
 
 
-def test_train_all_can_screen_on_the_mean_of_several_classifiers(phantoms, tmp_path):
+def test_train_all_can_screen_on_the_mean_of_several_models_of_each_stage(phantoms, tmp_path):
     models = tmp_path / "models"
     train_all(phantoms, models, time_budget_min=0.05, classifier_size=32, segmenter_size=32, classifier_members=2,
-              log=lambda _: None)
-    classifier = json.loads((models / "classifier.json").read_text())
-    members = [json.loads((models / "classifier_members" / str(k) / "classifier.json").read_text()) for k in (0, 1)]
-    assert classifier["model"]["architecture"] == "mean of 2 classifiers"
-    assert [m["training"]["seed"] for m in members] == [0, 1]
-    assert [m["weights_sha256"] for m in members] == [m["weights_sha256"] for m in classifier["model"]["members"]]
+              segmenter_members=2, log=lambda _: None)
+    for kind in ("classifier", "segmenter"):
+        card = json.loads((models / f"{kind}.json").read_text())
+        members = [json.loads((models / f"{kind}_members" / str(k) / f"{kind}.json").read_text()) for k in (0, 1)]
+        assert card["model"]["architecture"] == f"mean of 2 {kind}s"
+        assert [m["training"]["seed"] for m in members] == [0, 1]
+        assert [m["weights_sha256"] for m in members] == [m["weights_sha256"] for m in card["model"]["members"]]
     assert len(screen(phantoms, models, tmp_path / "screened", qa="none").slices) == 72

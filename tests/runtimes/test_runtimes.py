@@ -24,10 +24,10 @@ def test_precision_switch_keeps_the_weights_and_float32_outputs(tiny_models):
 
 
 def test_precision_switch_reaches_the_members_of_an_ensemble(tiny_models):
-    from mritool.classifier.ensemble import average_classifiers
+    from mritool.bundle.ensemble import average_models
 
     member, _ = load_model(tiny_models, "classifier")
-    ensemble = average_classifiers([member, load_model(tiny_models, "classifier")[0]])
+    ensemble = average_models([member, load_model(tiny_models, "classifier")[0]], "classifier")
 
     def leaf_policies(model):  # each member's own layers, the float32 outputs aside
         return {layer.dtype_policy.name for nested in model.layers[1:-1] for layer in nested.layers[:-1] if layer.weights}
