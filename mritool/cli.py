@@ -344,7 +344,8 @@ def tune_command(**kwargs):
               help="Model folder whose segmenter is copied beside the ensemble and re-tuned behind it; given "
                    "more than once, the mean of those segmenters (same split) is written instead.")
 def ensemble_command(**kwargs):
-    """Average classifiers trained on one split into one screening classifier and choose its threshold.
+    """Average classifiers trained on one split into one screening classifier and choose its threshold
+    (and segmenters into one segmenter, with --segmenter given more than once).
 
     \b
     Example:
