@@ -16,6 +16,7 @@ import numpy as np
 from mritool.bundle.card import TARGET_SENSITIVITY
 from mritool.classifier.operating_point import choose_threshold, screening_metrics
 from mritool.classifier.threshold import patient_scores
+from mritool.machine import describe_machine
 from mritool.runtimes import load_predictor
 from mritool.training.slices import evaluation_split, labelled_data
 
@@ -26,6 +27,7 @@ def main():
     parser.add_argument("--models", type=Path, nargs="+", required=True)
     parser.add_argument("--target-sensitivity", type=float, default=TARGET_SENSITIVITY)
     args = parser.parse_args()
+    print(f"machine: {describe_machine()}")
     data = labelled_data(args.data)
     splits = {str(evaluation_split(models)) for models in args.models}
     if len(splits) > 1:

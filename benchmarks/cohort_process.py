@@ -26,6 +26,7 @@ import pandas as pd
 from mritool.classifier.predict import screening_scores
 from mritool.data.preprocessing import volume_input
 from mritool.engine.stages import load_stages
+from mritool.machine import describe_machine
 from mritool.runtimes import predict_in_batches
 from mritool.volumes.readers import find_studies, read_study
 
@@ -83,6 +84,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--precisions", nargs="+", default=PRECISIONS, choices=PRECISIONS)
     args = parser.parse_args()
+    print(f"machine: {describe_machine()}")
     total = len(find_studies(args.data))
     with tempfile.TemporaryDirectory() as tmp:
         cohorts = {size: cohort(args.data, size, Path(tmp) / f"scans{size}") for size in (total // 2, total)}

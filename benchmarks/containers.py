@@ -20,6 +20,7 @@ import pandas as pd
 
 from mritool.data.containers import write_dicom_study, write_nifti_study
 from mritool.engine.stages import load_stages
+from mritool.machine import describe_machine
 from mritool.metrics.dice import dice_score
 from mritool.recipes.screen import screen
 from mritool.volumes.readers import find_studies, read_study
@@ -58,6 +59,7 @@ def main():
     parser.add_argument("--models", type=Path, required=True)
     parser.add_argument("--patients", type=int, default=10)
     args = parser.parse_args()
+    print(f"machine: {describe_machine()}")
     stages = load_stages(args.models)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

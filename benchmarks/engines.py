@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from mritool.machine import describe_machine
 from mritool.recipes.screen import screen
 from mritool.volumes.readers import find_studies
 
@@ -36,6 +37,7 @@ def main():
     parser.add_argument("--workers", type=int, default=1, help="Ray actors (each loads the models once)")
     parser.add_argument("--qa", default="positives", choices=["all", "positives", "none"])
     args = parser.parse_args()
+    print(f"machine: {describe_machine()}")
 
     import ray
 

@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 
 from mritool.classifier.threshold import patient_scores
+from mritool.machine import describe_machine
 from mritool.runtimes import load_predictor
 from mritool.training.slices import evaluation_split, labelled_data
 
@@ -21,6 +22,7 @@ def main():
     parser.add_argument("--models", type=Path, nargs="+", required=True)
     parser.add_argument("--show", type=int, default=6)
     args = parser.parse_args()
+    print(f"machine: {describe_machine()}")
     data = labelled_data(args.data)
     for models in args.models:
         validation = data.subset(evaluation_split(models), "validation").reset_index(drop=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from mritool.data.input_statistics import reference_ranges, volume_statistics
 from mritool.engine.input_checks import input_flags
+from mritool.machine import describe_machine
 from mritool.volumes.readers import find_studies, read_study
 
 
@@ -18,6 +19,7 @@ def main():
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--split", type=Path, required=True)
     args = parser.parse_args()
+    print(f"machine: {describe_machine()}")
     split = json.loads(args.split.read_text())
     volumes = {study.patient_id: read_study(study) for study in find_studies(args.data)}
     ranges = reference_ranges([volume_statistics(volumes[p].images) for p in split["train"]])

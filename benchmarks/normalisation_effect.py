@@ -19,6 +19,7 @@ from skimage.filters import threshold_otsu
 
 from mritool.data.index import index_folder
 from mritool.data.preprocessing import intensity_stats
+from mritool.machine import describe_machine
 from mritool.volumes.image import read_image, read_mask
 
 FLAIR = 1
@@ -51,6 +52,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True)
     args = parser.parse_args()
+    print(f"machine: {describe_machine()}")
     slices = index_folder(args.data).slices
     per_slice = []
     for patient, volume in slices.groupby("patient_id"):

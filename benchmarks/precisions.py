@@ -19,11 +19,13 @@ from pathlib import Path
 import numpy as np
 
 from mritool.classifier.operating_point import roc_auc
+from mritool.machine import describe_machine
 from mritool.metrics.confusion import sensitivity_specificity
 from mritool.recipes.screen import screen
+from mritool.runtimes import runtime_precisions
 from mritool.volumes.readers import find_studies
 
-PRECISIONS = ("float32", "bfloat16", "int8")
+PRECISIONS = tuple(p for p in ("float32", "bfloat16", "int8") if p in runtime_precisions("openvino"))  # this CPU's
 
 
 def main():
@@ -32,6 +34,7 @@ def main():
     parser.add_argument("--models", type=Path, required=True)
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
+    print(f"machine: {describe_machine()}")
     studies = find_studies(args.data)
     validation = set(json.loads((args.models / "split.json").read_text())["validation"])
     walls, results = {p: [] for p in PRECISIONS}, {}

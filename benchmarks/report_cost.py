@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from mritool.engine.stages import load_stages
+from mritool.machine import describe_machine
 from mritool.recipes.screen import screen
 from mritool.volumes.readers import find_studies
 
@@ -50,6 +51,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--screenshot", type=Path)
     args = parser.parse_args()
+    print(f"machine: {describe_machine()}")
     studies = find_studies(args.data)
     stages = load_stages(args.models)
     with tempfile.TemporaryDirectory() as tmp:

@@ -26,6 +26,7 @@ from mritool.data.preprocessing import intensity_stats, preprocess  # noqa: E402
 from mritool.data.synthetic import make_phantoms  # noqa: E402
 from mritool.engine.stages import load_stages  # noqa: E402
 from mritool.engine.timings import StageTimings  # noqa: E402
+from mritool.machine import describe_machine  # noqa: E402
 from mritool.recipes.screen import screen  # noqa: E402
 from mritool.volumes.image import as_model_input  # noqa: E402
 from mritool.volumes.readers import find_studies, read_study  # noqa: E402
@@ -122,6 +123,7 @@ def main():
     parser.add_argument("--memory", action="store_true", help="also compare peak RSS at 1x and 10x the slices")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    print(f"machine: {describe_machine()}")
     configs = [tuple(pair.split(":")) for pair in args.configs.split(",")]
     if args.child:
         figures = run_pipeline(args.data, args.models, args.batch_size, *configs[0])

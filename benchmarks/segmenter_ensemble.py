@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from mritool.classifier.threshold import patient_scores
+from mritool.machine import describe_machine
 from mritool.runtimes import load_predictor
 from mritool.segmenter.scoring import patient_dice, patient_maps, postprocess_by_patient
 from mritool.segmenter.tuning import tune_postprocessing
@@ -29,6 +30,7 @@ def main():
     parser.add_argument("--models", type=Path, nargs="+", required=True)
     parser.add_argument("--behind", type=Path, help="A classifier folder on the same split.")
     args = parser.parse_args()
+    print(f"machine: {describe_machine()}")
     data = labelled_data(args.data)
     folders = args.models + ([args.behind] if args.behind else [])
     if len({str(evaluation_split(folder)) for folder in folders}) > 1:

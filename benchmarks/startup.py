@@ -18,9 +18,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from mritool.machine import describe_machine
+from mritool.runtimes import runtime_precisions
 from mritool.volumes.readers import find_studies
 
-RUNTIMES = (("openvino", "bfloat16"), ("onnxruntime", "float32"), ("keras", "float32"))
+RUNTIMES = tuple((runtime, "bfloat16" if "bfloat16" in runtime_precisions(runtime) else "float32")
+                 for runtime in ("openvino", "onnxruntime")) + (("keras", "float32"),)
 
 
 def small_study(data: Path, root: Path, slices: int = 20) -> Path:
@@ -55,6 +58,7 @@ def main():
     parser.add_argument("--models", type=Path, required=True)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
+    print(f"machine: {describe_machine()}")
     with tempfile.TemporaryDirectory() as tmp:
         study = small_study(args.data, Path(tmp) / "scans")
         for runtime, precision in RUNTIMES:  # builds each cache, untimed

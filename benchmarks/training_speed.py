@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from mritool.classifier.model import build_classifier
 from mritool.data.preprocessing import PreprocessConfig
+from mritool.machine import describe_machine
 from mritool.training.augment import AugmentConfig
 from mritool.training.dataset import classifier_training_dataset, training_data
 
@@ -60,6 +61,7 @@ def main():
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    print(f"machine: {describe_machine()}")
     keras.config.set_dtype_policy("mixed_bfloat16")
     configs = [(batch, jit) for batch in (16, 32) for jit in (False, True)]
     rates = {config: [] for config in configs}

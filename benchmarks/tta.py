@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from mritool.engine.stages import load_stages
+from mritool.machine import describe_machine
 from mritool.recipes.evaluate import split_studies
 from mritool.recipes.screen import screen
 from mritool.training.slices import evaluation_split
@@ -25,6 +26,7 @@ def main():
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--models", type=Path, required=True)
     args = parser.parse_args()
+    print(f"machine: {describe_machine()}")
     studies = split_studies(args.data, evaluation_split(args.models, None), "validation")
     results = {}
     with tempfile.TemporaryDirectory() as tmp:

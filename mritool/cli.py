@@ -5,13 +5,19 @@ import os
 import shlex
 import sys
 import time
+from pathlib import Path
 
 import click
 
 from mritool.bundle.card import TARGET_SENSITIVITY
 from mritool.bundle.keras_import import VERBOSE, import_keras
-from mritool.bundle.fit_config import POLICIES, SCHEDULES, FitConfig
+from mritool.bundle.fit_config import AUTO, POLICIES, SCHEDULES, FitConfig
+from mritool.bundle.runtime_spec import PRECISIONS
 from mritool.errors import MritoolError
+from mritool.runtimes import registered_runtimes
+
+PRECISION_HELP = ("auto: mixed_bfloat16 where the CPU computes bfloat16 natively (avx512_bf16, amx_bf16) or on a "
+                  "GPU with bfloat16 tensor cores, mixed_float16 on older tensor-core GPUs, float32 otherwise.")
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -106,22 +112,32 @@ def index(root, out):
 
 @main.command()
 @click.argument("root", type=click.Path())
-@click.option("--out", required=True, type=click.Path(dir_okay=False))
+@click.option("--out", required=True, type=click.Path(), help="Split JSON; with --folds, a folder of fold_K.json.")
 @click.option("--validation-fraction", default=0.2, show_default=True, type=float)
+@click.option("--folds", type=click.IntRange(2), help="K-fold cross-validation: K splits whose validation sets "
+              "partition the patients, written as OUT/fold_0.json ... (--validation-fraction is then unused).")
 @click.option("--seed", default=0, show_default=True, type=int)
-def split(root, out, validation_fraction, seed):
-    """Write a patient-level train/validation split as JSON.
+def split(root, out, validation_fraction, folds, seed):
+    """Write a patient-level train/validation split as JSON, or K of them for cross-validation.
 
     \b
-    Example:
+    Examples:
       mritool split ../shared/data/lgg/kaggle_3m --out split.json --seed 0
+      mritool split ../shared/data/lgg/kaggle_3m --folds 5 --out folds/
     """
-    from mritool.data.split import make_split, save_split
+    from mritool.data.split import make_folds, make_split, save_split
     from mritool.training.slices import labelled_slices
 
-    result = make_split(labelled_slices(root), validation_fraction, seed)
-    save_split(result, out)
-    click.echo(f"train: {len(result['train'])} patients, validation: {len(result['validation'])} patients -> {out}")
+    slices = labelled_slices(root)
+    if folds is None:
+        result = make_split(slices, validation_fraction, seed)
+        save_split(result, out)
+        click.echo(f"train: {len(result['train'])} patients, validation: {len(result['validation'])} patients -> {out}")
+        return
+    for fold in make_folds(slices, folds, seed):
+        path = Path(out) / f"fold_{fold['fold']}.json"
+        save_split(fold, path)
+        click.echo(f"fold {fold['fold']}: train {len(fold['train'])}, validation {len(fold['validation'])} -> {path}")
 
 
 def training_options(function):
@@ -137,7 +153,8 @@ def training_options(function):
         click.option("--steps-per-epoch", type=click.IntRange(1), help="Default: one pass over the training slices."),
         click.option("--patience", default=FitConfig.patience, show_default=True, type=click.IntRange(1), help="Early-stopping patience."),
         click.option("--seed", default=FitConfig.seed, show_default=True, type=int),
-        click.option("--precision", default=FitConfig.precision, show_default=True, type=click.Choice(POLICIES)),
+        click.option("--precision", default=FitConfig.precision, show_default=True, type=click.Choice((AUTO, *POLICIES)),
+                     help=PRECISION_HELP),
         click.option("--time-budget", type=float, help="Minutes; stops cleanly with the best checkpoint."),
         click.option("--image-size", default=256, show_default=True, type=click.IntRange(32)),
         click.option("--normalization", default="volume", show_default=True, type=click.Choice(["volume", "slice"])),
@@ -368,11 +385,12 @@ def ensemble_command(**kwargs):
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(1))
 @click.option("--voxel-mm3", type=click.FloatRange(0, min_open=True),
               help="Voxel volume for studies without geometry (2D slice folders); NIfTI and DICOM give their own.")
-@click.option("--runtime", type=click.Choice(["openvino", "keras", "onnxruntime"]),
+@click.option("--runtime", type=click.Choice(registered_runtimes()),
               help="Default: the runtime the models were tuned on (OpenVINO, compiled once and cached beside the "
                    "weights). onnxruntime runs float32 and needs the onnx extra.")
-@click.option("--precision", type=click.Choice(["bfloat16", "float32", "int8"]),
-              help="Default: the precision the models were tuned on.")
+@click.option("--precision", type=click.Choice(PRECISIONS),
+              help="Default: the precision the models were tuned on where this machine computes it natively, "
+                   "else float32 (provenance says which ran).")
 @click.option("--overwrite", is_flag=True, help="Replace the results of an earlier run in OUT.")
 @click.option("--tta", is_flag=True, help="Segment each slice and its mirror image, average them and report how "
               "far they disagree (tta_disagreement; least sure patients first). Costs a second segmenter pass.")
@@ -400,6 +418,8 @@ def screen_command(**kwargs):
 
     progress = _Progress()
     result = screen(progress=progress, **kwargs)
+    if result.runtime_note:
+        click.echo(f"note: {result.runtime_note}", err=True)
     _echo_metrics(result.summary)
     click.echo(f"report: {result.out_dir / 'report.html'}")
     errors = result.summary["error rows"]
@@ -491,7 +511,8 @@ def demo_command(out_dir, seed):
               help="Minutes for the whole run; each stage stops cleanly with its best checkpoint.")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--split", "split_path", type=click.Path(dir_okay=False), help="Split JSON (default: made from --seed).")
-@click.option("--precision", default=FitConfig.precision, show_default=True, type=click.Choice(POLICIES))
+@click.option("--precision", default=FitConfig.precision, show_default=True, type=click.Choice((AUTO, *POLICIES)),
+              help=PRECISION_HELP)
 @click.option("--classifier-members", default=1, show_default=True, type=click.IntRange(1, 8),
               help="Train this many classifiers (seeds SEED, SEED+1, ...) within the classifier's share and screen on their mean.")
 @click.option("--segmenter-members", default=1, show_default=True, type=click.IntRange(1, 8),

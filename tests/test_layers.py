@@ -6,7 +6,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "mritool"
 LAYERS = [  # lowest first
-    {"mritool", "mritool.errors", "mritool.io", "mritool.metrics"},
+    {"mritool", "mritool.errors", "mritool.io", "mritool.machine", "mritool.metrics"},
     {"mritool.volumes"},
     {"mritool.data"},
     {"mritool.bundle"},

@@ -5,6 +5,7 @@ from dataclasses import asdict, dataclass
 from mritool.errors import MritoolError
 
 POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")  # Keras dtype policies to train under
+AUTO = "auto"  # the policy this machine computes fastest (mritool.machine.training_policy)
 # plateau: halve the learning rate when validation stalls, stop on patience, keep the best epoch by
 # the monitored value. cosine: a fixed number of epochs on a cosine decay, keep the final weights, so
 # no choice is made on the few validation patients. budget: the same cosine decay spread over the
@@ -20,14 +21,14 @@ class FitConfig:
     steps_per_epoch: int | None = None  # None: one pass over the training slices
     patience: int = 8
     seed: int = 0
-    precision: str = "mixed_bfloat16"
+    precision: str = AUTO
     time_budget_min: float | None = None
     schedule: str = "plateau"
     ema_momentum: float | None = None  # weights averaged over training (Polyak), validated and saved
 
     def __post_init__(self):
-        if self.precision not in POLICIES:
-            raise MritoolError(f"precision must be one of {POLICIES}, not {self.precision!r}")
+        if self.precision not in (AUTO, *POLICIES):
+            raise MritoolError(f"precision must be one of {(AUTO, *POLICIES)}, not {self.precision!r}")
         if self.schedule not in SCHEDULES:
             raise MritoolError(f"schedule must be one of {SCHEDULES}, not {self.schedule!r}")
         if self.schedule == "budget" and not self.time_budget_min:

@@ -26,5 +26,5 @@ def int8_classifier_card(models_dir, card: ClassifierCard) -> ClassifierCard:
     if stage.get("weights_sha256") != card.weights_sha256 or not chosen:
         raise MritoolError(f"{path}: not made for these weights, or made before INT8 operating points; "
                            "run `mritool quantize` on the model folder again")
-    return replace(card, threshold=chosen["threshold"], validation_metrics=chosen["validation_metrics"],
-                   operating_point_reproduce=chosen["reproduce"])
+    return replace(card, runtime=replace(card.runtime, name="openvino", precision="int8"), threshold=chosen["threshold"],
+                   validation_metrics=chosen["validation_metrics"], operating_point_reproduce=chosen["reproduce"])

@@ -12,7 +12,7 @@ from mritool.bundle.card import TARGET_SENSITIVITY
 from mritool.classifier.threshold import operating_point
 from mritool.data.input_statistics import reference_ranges, volume_statistics
 from mritool.data.preprocessing import PreprocessConfig
-from mritool.runtimes import make_predictor
+from mritool.runtimes import make_predictor, runnable
 from mritool.training.augment import AugmentConfig
 from mritool.training.dataset import classifier_training_dataset, evaluation_dataset, training_data
 from mritool.bundle.fit_config import FitConfig
@@ -33,7 +33,8 @@ def train_classifier(
     out_dir = Path(out_dir)
     data = training_data(data_root, out_dir, preprocessing, split_path, validation_fraction, fit_config.seed)
     train, validation = data.train, data.validation
-    prepare_session(fit_config)
+    fit_config, hardware = prepare_session(fit_config)
+    runtime = runnable(runtime)  # the card names what its operating point was really tuned on
     train_ds = classifier_training_dataset(
         data.data, train, data.train_stats, preprocessing, fit_config.batch_size, fit_config.seed, positive_fraction,
         augment,
@@ -59,7 +60,7 @@ def train_classifier(
                "backbone_weights": str(backbone_weights) if backbone_weights else None},
         runtime=runtime,
         training={**fit_config.to_dict(), "positive_fraction": positive_fraction, "augmentation": augment.to_dict(),
-                  "validation_fraction": validation_fraction, **training},
+                  "validation_fraction": validation_fraction, **training, **hardware},
         data=data.card_section(data_root),
         input_ranges=reference_ranges([volume_statistics(volume.images[p] for p in positions)
                                        for volume, positions, _ in patient_volumes(data.data, data.train)]),

@@ -19,15 +19,8 @@ SUBSETS = ("train", "validation")
 def make_split(slices: pd.DataFrame, validation_fraction: float = 0.2, seed: int = 0) -> dict:
     if not 0 < validation_fraction < 1:
         raise MritoolError(f"validation fraction must be between 0 and 1, not {validation_fraction}")
-    patients = slices.groupby("patient_id").agg(
-        institution=("institution", "first"),
-        burden=("has_tumor", lambda s: float(s.fillna(False).mean())),
-    )
-    if len(patients) < 2:
-        raise MritoolError(f"a split needs at least 2 patients, found {len(patients)}")
     rng = np.random.default_rng(seed)
-    patients["tie_break"] = rng.permutation(len(patients))
-    ordered = patients.sort_values(["institution", "burden", "tie_break"]).index.tolist()
+    ordered = _ordered_patients(slices, rng)
     step = 1 / validation_fraction
     start = rng.uniform(0, step)
     picks = {int(start + k * step) for k in range(len(ordered)) if start + k * step < len(ordered)}
@@ -35,6 +28,35 @@ def make_split(slices: pd.DataFrame, validation_fraction: float = 0.2, seed: int
     validation = sorted(p for i, p in enumerate(ordered) if i in picks)
     train = sorted(p for p in ordered if p not in set(validation))
     return {"seed": seed, "validation_fraction": validation_fraction, "train": train, "validation": validation}
+
+
+def make_folds(slices: pd.DataFrame, folds: int = 5, seed: int = 0) -> list[dict]:
+    """K patient-level splits whose validation sets partition the patients (K-fold cross-validation).
+
+    Fold k validates on every K-th patient of the institution-and-burden order from position k, so
+    each fold spans the institutions and burdens as ``make_split`` does.
+    """
+    rng = np.random.default_rng(seed)
+    ordered = _ordered_patients(slices, rng)
+    if not 2 <= folds <= len(ordered):
+        raise MritoolError(f"{folds} folds need between 2 and {len(ordered)} of the {len(ordered)} patients")
+    result = []
+    for k in range(folds):
+        validation = sorted(ordered[k::folds])
+        train = sorted(set(ordered) - set(validation))
+        result.append({"seed": seed, "fold": k, "folds": folds, "train": train, "validation": validation})
+    return result
+
+
+def _ordered_patients(slices: pd.DataFrame, rng: np.random.Generator) -> list[str]:
+    patients = slices.groupby("patient_id").agg(
+        institution=("institution", "first"),
+        burden=("has_tumor", lambda s: float(s.fillna(False).mean())),
+    )
+    if len(patients) < 2:
+        raise MritoolError(f"a split needs at least 2 patients, found {len(patients)}")
+    patients["tie_break"] = rng.permutation(len(patients))
+    return patients.sort_values(["institution", "burden", "tie_break"]).index.tolist()
 
 
 def save_split(split: dict, path) -> None:

@@ -1,6 +1,6 @@
 """The two trained stages of one model folder, loaded with their cards as batch predictors."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from mritool.bundle.card import ClassifierCard, SegmenterCard, read_card
@@ -8,7 +8,7 @@ from mritool.bundle.postprocessing import PostProcessConfig
 from mritool.bundle.quantization import int8_classifier_card
 from mritool.bundle.runtime_spec import RuntimeSpec
 from mritool.errors import MritoolError
-from mritool.runtimes import Predictor, load_predictor
+from mritool.runtimes import Predictor, load_predictor, runnable
 from mritool.segmenter.predict import with_flips
 
 
@@ -63,15 +63,15 @@ class StagesSpec:
 
 def stages_spec(models_dir, runtime: str | None = None, precision: str | None = None, tta: bool = False) -> StagesSpec:
     """The stages of ``models_dir`` on the runtime the classifier's card was tuned on, or on ``runtime`` /
-    ``precision`` where given; a clear error for a missing folder or card. INT8 screens at the threshold
+    ``precision`` where given (a precision this machine does not compute natively becomes float32, see
+    ``runtimes.runnable``); a clear error for a missing folder or card. INT8 screens at the threshold
     ``mritool quantize`` chose on INT8 scores. ``tta``: the segmenter also sees each slice mirrored (the
     classifier does not: its threshold was chosen on plain scores)."""
     models_dir = Path(models_dir)
     if not models_dir.is_dir():
         raise MritoolError(f"{models_dir}: no such model folder")
     classifier_card = read_card(models_dir, "classifier")
-    tuned_on = classifier_card.runtime
-    runtime = replace(tuned_on, name=runtime or tuned_on.name, precision=precision or tuned_on.precision)
+    runtime = runnable(classifier_card.runtime, runtime, precision)
     if runtime.precision == "int8":
         classifier_card = int8_classifier_card(models_dir, classifier_card)
     return StagesSpec(models_dir, classifier_card, read_card(models_dir, "segmenter"), runtime, tta)

@@ -20,7 +20,7 @@ from mritool.engine.stages import load_stages
 from mritool.errors import MritoolError
 from mritool.io import read_json
 from mritool.recipes.tune import tune_behind_classifier
-from mritool.runtimes import make_predictor
+from mritool.runtimes import make_predictor, runnable
 from mritool.segmenter.tuning import tune_on_every_slice
 from mritool.training.slices import evaluation_split, labelled_data
 
@@ -33,16 +33,17 @@ def ensemble_classifiers(members, out_dir, data_root, segmenters=(), command: st
     data = labelled_data(data_root)
     validation = data.subset(evaluation_split(out_dir), "validation")
     first = cards[0]
+    runtime = runnable(first.runtime)
     card = ClassifierCard(
         preprocessing=first.preprocessing,
         model={"architecture": f"mean of {len(cards)} classifiers", "image_size": first.preprocessing.image_size,
                "members": _members(members, cards)},
-        runtime=first.runtime,
+        runtime=runtime,
         training={"members": [c.training for c in cards]},
         data=first.data,
         input_ranges=first.input_ranges,
         reproduce=command,
-        **operating_point(make_predictor(model, first.runtime, weights), first.preprocessing, data, validation,
+        **operating_point(make_predictor(model, runtime, weights), first.preprocessing, data, validation,
                           out_dir, first.target_sensitivity),
     )
     write_card(out_dir, card)
@@ -62,14 +63,15 @@ def ensemble_segmenters(members, out_dir, data_root, command: str | None = None)
     data = labelled_data(data_root)
     validation = data.subset(evaluation_split(out_dir), "validation")
     first = cards[0]
-    postprocessing, metrics = tune_on_every_slice(data, validation, make_predictor(model, first.runtime, weights),
+    runtime = runnable(first.runtime)
+    postprocessing, metrics = tune_on_every_slice(data, validation, make_predictor(model, runtime, weights),
                                                   first.preprocessing, out_dir)
     card = SegmenterCard(
         preprocessing=first.preprocessing,
         model={"architecture": f"mean of {len(cards)} segmenters", "image_size": first.preprocessing.image_size,
                "members": _members(members, cards)},
         loss=first.loss,
-        runtime=first.runtime,
+        runtime=runtime,
         postprocessing=postprocessing,
         validation_metrics=metrics,
         training={"members": [c.training for c in cards]},

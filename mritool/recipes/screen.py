@@ -32,6 +32,7 @@ class ScreeningResult:
     summary: dict
     out_dir: Path
     resumed: int = 0  # patients taken from an earlier run's committed results
+    runtime_note: str | None = None  # set when it screened on another runtime than the one it was tuned on
 
 
 ENGINES = ("local", "ray")
@@ -91,7 +92,7 @@ def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | Non
         write_text_atomic(out_dir / PROVENANCE, json.dumps(origin, indent=2) + "\n")
         write_report(out_dir / "report.html", summary, patients, figure_rows, origin, merged)
         mark_complete(out_dir, summary)
-    return ScreeningResult(merged, patients, summary, out_dir, len(studies) - len(todo))
+    return ScreeningResult(merged, patients, summary, out_dir, len(studies) - len(todo), origin["runtime_note"])
 
 
 def _merge(results: list[PatientResult], voxel_mm3: float | None):

@@ -38,15 +38,17 @@ def train_all(data_root, out_dir, time_budget_min: float = 150, seed: int = 0, s
     command = command or shlex.join(["mritool", "train", "all", "--data", str(data_root), "--out", str(out_dir)])
     training_end = time.monotonic() + 60 * TRAINING_SHARE * time_budget_min
     member_budget_min = CLASSIFIER_SHARE * time_budget_min / classifier_members
+    cut = []  # what the budget stopped before its schedule ended
     members = _member_folders(out_dir, "classifier", classifier_members)
     for k, member in enumerate(members):
         log(f"{_member_name('classifier', k, classifier_members)}: up to {member_budget_min:.0f} min")
-        train_classifier(
+        card = train_classifier(
             data_root, member,
             FitConfig(epochs=200, batch_size=16, learning_rate=1e-3, patience=12, seed=seed + k, precision=precision,
                       time_budget_min=member_budget_min),
             PreprocessConfig(image_size=classifier_size), split_path=split_file, command=command,
         )
+        cut += [card.training["warning"]] if card.training.get("warning") else []
     if classifier_members > 1:
         log(f"classifier: the mean of {classifier_members}")
         ensemble_classifiers(members, out_dir, data_root, command=command)
@@ -54,19 +56,23 @@ def train_all(data_root, out_dir, time_budget_min: float = 150, seed: int = 0, s
     for k, member in enumerate(members):
         member_budget_min = max(training_end - time.monotonic(), 0) / 60 / (segmenter_members - k)
         log(f"{_member_name('segmenter', k, segmenter_members)}: up to {member_budget_min:.0f} min")
-        train_segmenter(
+        card = train_segmenter(
             data_root, member,
             FitConfig(epochs=200, batch_size=16, learning_rate=1e-3, patience=10, seed=seed + k, precision=precision,
                       time_budget_min=member_budget_min),
             PreprocessConfig(image_size=segmenter_size), split_path=split_file, negative_fraction=0.2, command=command,
         )
+        cut += [card.training["warning"]] if card.training.get("warning") else []
     if segmenter_members > 1:
         log(f"segmenter: the mean of {segmenter_members}")
         ensemble_segmenters(members, out_dir, data_root, command=command)
     log("tuning post-processing behind the classifier")
     tune_stages(data_root, out_dir, command=command)
     log("evaluating the pipeline on the validation patients")
-    return evaluate_pipeline(data_root, out_dir)
+    result = evaluate_pipeline(data_root, out_dir)
+    for warning in cut:
+        log(f"WARNING: {warning}")
+    return result | ({"budget_cut": "; ".join(cut)} if cut else {})
 
 
 def _member_folders(out_dir: Path, kind: str, count: int) -> list[Path]:

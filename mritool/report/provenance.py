@@ -8,6 +8,7 @@ from importlib import metadata
 from mritool import __version__
 from mritool.bundle.fingerprint import bundle_fingerprint
 from mritool.engine.stages import Stages, StagesSpec
+from mritool.machine import describe_machine
 
 LIBRARIES = ("numpy", "pandas", "opencv-python-headless", "tensorflow-cpu", "tensorflow", "keras", "openvino",
              "onnxruntime", "nibabel", "pydicom", "highdicom")
@@ -23,6 +24,16 @@ def _installed() -> dict:
     return versions
 
 
+def runtime_note(stages: Stages | StagesSpec) -> str | None:
+    """Why the scores may not be those the threshold was chosen on, or None when they are."""
+    tuned_on = stages.classifier_card.runtime
+    if stages.runtime == tuned_on:
+        return None
+    return (f"screened on {stages.runtime}, but the threshold and post-processing were tuned on {tuned_on}: "
+            "scores near the threshold may be called differently (its margin was measured between OpenVINO "
+            "bfloat16 and float32 only); `mritool tune` re-tunes them on this runtime")
+
+
 def provenance(stages: Stages | StagesSpec, models_dir, input_root, started: datetime, summary: dict) -> dict:
     classifier, segmenter = stages.classifier_card, stages.segmenter_card
     operating_point = {k: classifier.validation_metrics.get(k) for k in ("sensitivity", "specificity", "roc_auc", "slices")}
@@ -36,6 +47,9 @@ def provenance(stages: Stages | StagesSpec, models_dir, input_root, started: dat
         "validation_operating_point": operating_point,
         "postprocessing": segmenter.postprocessing.to_dict(),
         "runtime": str(stages.runtime),
+        "runtime_tuned_on": str(classifier.runtime),
+        "runtime_note": runtime_note(stages),
+        "machine": str(describe_machine(gpus=False)),
         "tta": stages.tta,
         "mritool": __version__,
         "libraries": _installed(),

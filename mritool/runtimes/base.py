@@ -10,6 +10,7 @@ heavy libraries inside its factory).
 """
 
 import functools
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -20,19 +21,40 @@ from mritool.errors import MritoolError
 
 Predictor = Callable[[np.ndarray], np.ndarray]
 _RUNTIMES: dict[str, Callable] = {}
+_PRECISIONS: dict[str, Callable[[], tuple[str, ...]]] = {}
 
 
-def register_runtime(name: str, factory: Callable) -> None:
+def register_runtime(name: str, factory: Callable, precisions: Callable[[], tuple[str, ...]]) -> None:
+    """``precisions()``: those the runtime computes natively on this machine."""
     _RUNTIMES[name] = factory
+    _PRECISIONS[name] = functools.cache(precisions)
 
 
 def registered_runtimes() -> list[str]:
     return list(_RUNTIMES)
 
 
+def runtime_precisions(name: str) -> tuple[str, ...]:
+    if name not in _RUNTIMES:
+        raise MritoolError(f"runtime must be one of {tuple(_RUNTIMES)}, not {name!r}")
+    return _PRECISIONS[name]()
+
+
+def runnable(spec: RuntimeSpec, name: str | None = None, precision: str | None = None) -> RuntimeSpec:
+    """The runtime to run here: ``name`` (default: ``spec``'s) at ``precision``, or where that is not
+    given at ``spec``'s precision if this machine computes it natively, else float32. A precision asked
+    for that the runtime cannot run here is an error, not a silent fallback."""
+    name = name or spec.name
+    available = runtime_precisions(name)
+    if precision is None:
+        precision = spec.precision if spec.precision in available else "float32"
+    elif precision not in available:
+        raise MritoolError(f"{name} does not run {precision} on this machine (it runs {', '.join(available)})")
+    return replace(spec, name=name, precision=precision)
+
+
 def _build(load: Callable, spec: RuntimeSpec, weights_file: Path) -> Predictor:
-    if spec.name not in registered_runtimes():
-        raise MritoolError(f"runtime must be one of {tuple(_RUNTIMES)}, not {spec.name!r}")
+    runnable(spec, precision=spec.precision)  # refuses what this machine does not run
     return _RUNTIMES[spec.name](load, spec.precision, Path(weights_file))
 
 
@@ -42,13 +64,14 @@ def make_predictor(model, spec: RuntimeSpec, weights_file: Path) -> Predictor:
 
 
 def load_predictor(model_dir, kind: str, spec: RuntimeSpec | None = None):
-    """(predictor, card) of one stage of a model folder, on ``spec`` (default: the runtime its card names).
+    """(predictor, card) of one stage of a model folder, on ``spec`` (default: the runtime its card names,
+    as ``runnable`` here).
     The card is read and its weights' checksum checked; the Keras model is loaded only if the runtime asks."""
     from mritool.bundle.card import load_model, read_card, weights_path
 
     card = read_card(model_dir, kind)
     load = functools.cache(lambda: load_model(model_dir, kind)[0])
-    return _build(load, spec or card.runtime, weights_path(model_dir, kind)), card
+    return _build(load, spec or runnable(card.runtime), weights_path(model_dir, kind)), card
 
 
 def predict_in_batches(predict: Predictor, inputs: np.ndarray, batch_size: int) -> np.ndarray:

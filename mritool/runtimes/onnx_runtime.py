@@ -36,8 +36,6 @@ def onnxruntime_predictor(load, precision: str, weights_file: Path):
         import onnxruntime
     except ImportError:
         raise MritoolError('the onnxruntime runtime needs the onnx extra: pip install "mritool[onnx]"') from None
-    if precision != "float32":
-        raise MritoolError(f"onnxruntime runs the float32 graph; use --precision float32, not {precision}")
     cache = weights_file.parent / "onnx" / f"{weights_file.stem}-{file_sha256(weights_file)[:16]}.onnx"
     if not cache.is_file():
         try:
@@ -51,4 +49,4 @@ def onnxruntime_predictor(load, precision: str, weights_file: Path):
     return lambda batch: np.asarray(session.run(None, {name: np.ascontiguousarray(batch, np.float32)})[0], np.float32)
 
 
-register_runtime("onnxruntime", onnxruntime_predictor)
+register_runtime("onnxruntime", onnxruntime_predictor, lambda: ("float32",))

@@ -88,4 +88,13 @@ def openvino_predictor(load, precision: str, weights_file: Path):
     return lambda batch: np.asarray(request.infer([np.ascontiguousarray(batch, np.float32)])[0], np.float32)
 
 
-register_runtime("openvino", openvino_predictor)
+def openvino_precisions() -> tuple[str, ...]:
+    """From the CPU plugin's OPTIMIZATION_CAPABILITIES: it ignores a bf16 hint on a CPU without BF16 and
+    runs float32, so bfloat16 is offered only where it would really run."""
+    import openvino as ov
+
+    capabilities = ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+    return ("float32", "int8") + (("bfloat16",) if "BF16" in capabilities else ())
+
+
+register_runtime("openvino", openvino_predictor, openvino_precisions)

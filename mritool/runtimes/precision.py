@@ -1,6 +1,7 @@
-"""One trained model at either precision: rebuild it under another dtype policy with the same weights.
+"""One trained model at any precision: rebuild it under another dtype policy with the same weights.
 
-Both stages are trained under a mixed-bfloat16 policy; their output layers are float32 and stay so.
+Both stages train under the policy their machine computes fastest (float32 or mixed bfloat16, see
+``mritool.machine``) and may be stored as float16; their output layers are float32 and stay so.
 """
 
 import copy
@@ -39,7 +40,17 @@ def with_precision(model: keras.Model, precision: str) -> keras.Model:
         raise MritoolError(f"precision must be one of {PRECISIONS}, not {precision!r}")
     if precision == "int8":
         raise MritoolError("int8 runs on OpenVINO only: mritool quantize MODELS, then --runtime openvino --precision int8")
-    wanted = "mixed_bfloat16" if precision == "bfloat16" else "float32"
+    return _with_policy_everywhere(model, "mixed_bfloat16" if precision == "bfloat16" else "float32")
+
+
+def for_storage(model: keras.Model) -> keras.Model:
+    """The same weights held as float16 (float32 output layers aside): half the file. Every runtime
+    rebuilds the model at its own precision on loading (``with_precision``), so float16 is only how the
+    numbers are stored."""
+    return _with_policy_everywhere(model, "float16")
+
+
+def _with_policy_everywhere(model: keras.Model, wanted: str) -> keras.Model:
     config = copy.deepcopy(model.get_config())
     layers = list(_inner_layers(config))
     current = {layer["config"]["dtype"]["config"]["name"] for layer, output in layers

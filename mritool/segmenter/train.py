@@ -12,7 +12,7 @@ from mritool.segmenter.model import build_resunet
 from mritool.segmenter.tuning import tune_on_every_slice
 from mritool.bundle.card import SegmenterCard, weights_path, write_card
 from mritool.bundle.runtime_spec import DEFAULT_RUNTIME, RuntimeSpec
-from mritool.runtimes import make_predictor
+from mritool.runtimes import make_predictor, runnable
 from mritool.training.augment import AugmentConfig
 from mritool.training.dataset import evaluation_dataset, segmenter_training_dataset, training_data
 from mritool.bundle.fit_config import FitConfig
@@ -31,7 +31,8 @@ def train_segmenter(
     out_dir = Path(out_dir)
     data = training_data(data_root, out_dir, preprocessing, split_path, validation_fraction, fit_config.seed)
     train, validation, validation_stats = data.train, data.validation, data.validation_stats
-    prepare_session(fit_config)
+    fit_config, hardware = prepare_session(fit_config)
+    runtime = runnable(runtime)  # the card names what its operating point was really tuned on
     train_ds = segmenter_training_dataset(
         data.data, train, data.train_stats, preprocessing, fit_config.batch_size, fit_config.seed, negative_fraction,
         augment, area_oversampling=area_oversampling,
@@ -65,7 +66,7 @@ def train_segmenter(
         postprocessing=postprocessing,
         validation_metrics=validation_metrics,
         training={**fit_config.to_dict(), "negative_fraction": negative_fraction, "area_oversampling": area_oversampling,
-                  "augmentation": augment.to_dict(), "validation_fraction": validation_fraction, **training},
+                  "augmentation": augment.to_dict(), "validation_fraction": validation_fraction, **training, **hardware},
         data=data.card_section(data_root),
         reproduce=command,
     )

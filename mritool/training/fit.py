@@ -1,16 +1,20 @@
 """The fit loop both stages share: best and last checkpoints, resume, early stopping, LR reduction,
 a per-epoch CSV log, a learning-curve PNG and an optional wall-clock budget."""
 
+import dataclasses
 import math
 import os
+import sys
 import time
 from pathlib import Path
 
 import keras
 import pandas as pd
 
-from mritool.bundle.fit_config import FitConfig
+from mritool.bundle.fit_config import AUTO, FitConfig
+from mritool.machine import describe_machine, training_policy
 from mritool.training.plots import plot_learning_curve
+
 
 class TimeBudget(keras.callbacks.Callback):
     """Stops before an epoch that would end past the budget, so the best checkpoint is always whole."""
@@ -51,10 +55,16 @@ class BudgetCosine(keras.callbacks.Callback):
         self.model.optimizer.learning_rate = self.rate_at(time.monotonic() - self.started)
 
 
-def prepare_session(config: FitConfig) -> None:
-    """Seeds and the dtype policy; call before building a model."""
+def prepare_session(config: FitConfig) -> tuple[FitConfig, dict]:
+    """Seeds and the dtype policy; call before building a model. Returns the config with ``auto``
+    resolved to this machine's fastest policy, and the card's record of that choice and the machine."""
+    machine, asked = describe_machine(), config.precision
+    policy, reason = training_policy(machine) if asked == AUTO else (asked, "asked for")
+    config = dataclasses.replace(config, precision=policy)
     keras.utils.set_random_seed(config.seed)
-    keras.config.set_dtype_policy(config.precision)
+    keras.config.set_dtype_policy(policy)
+    print(f"training in {policy} ({reason}) on {machine}", file=sys.stderr)
+    return config, {"precision_asked": asked, "precision_reason": reason, "machine": machine.to_dict()}
 
 
 def make_optimizer(config: FitConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:
@@ -125,6 +135,16 @@ def fit(model, train_ds, val_ds, out_dir, name, config: FitConfig, steps_per_epo
     )
     _drop_optimizer(paths["best"])
     log = pd.read_csv(paths["log"])
+    # Only the budget schedule is defined by the budget; a plateau or cosine run it stops is another,
+    # shorter-trained model than its command describes.
+    cut = bool(budget and budget.stopped_early and config.schedule != "budget")
+    warning = None
+    if cut:
+        planned = f"{config.epochs} epochs" + (f" or {config.patience} epochs without improvement"
+                                                if config.schedule == "plateau" else "")
+        warning = (f"{name}: cut by the {config.time_budget_min:g}-minute time budget after {len(log)} epochs, "
+                   f"before its schedule ended ({planned}); a faster machine or a longer budget trains further")
+        print(f"WARNING: {warning}", file=sys.stderr)
     plot_learning_curve(log, paths["curve"])
     if config.schedule != "plateau":
         best = log[monitor].iloc[-1]
@@ -136,5 +156,8 @@ def fit(model, train_ds, val_ds, out_dir, name, config: FitConfig, steps_per_epo
         "monitor": monitor,
         "best_value": float(best),
         "stopped_by_time_budget": bool(budget and budget.stopped_early),
+        "epochs_planned": config.epochs,
+        "cut_by_time_budget": cut,
+        "warning": warning,
         "wall_time_s": round(time.monotonic() - started, 1),
     }

@@ -11,13 +11,14 @@ from mritool.runtimes.keras_runtime import keras_predictor
 
 def test_tune_and_screen_build_their_predictors_on_the_runtime_the_cards_name(phantoms, tiny_models, tmp_path, monkeypatch):
     monkeypatch.setattr(runtime_base, "_RUNTIMES", dict(runtime_base._RUNTIMES))
+    monkeypatch.setattr(runtime_base, "_PRECISIONS", dict(runtime_base._PRECISIONS))
     built = []
 
     def spy(model, precision, weights_file):
         built.append((weights_file.stem, precision))
         return keras_predictor(model, precision, weights_file)
 
-    register_runtime("spy", spy)
+    register_runtime("spy", spy, lambda: ("float32",))
     models = tmp_path / "models"
     shutil.copytree(tiny_models, models)
     for kind in ("classifier", "segmenter"):

@@ -55,5 +55,16 @@ def test_screen_on_onnxruntime_makes_keras_float32_calls(exported, phantoms, tmp
     np.testing.assert_allclose(onnx_run["tumor_probability"], keras_run["tumor_probability"], atol=1e-4)
     assert (onnx_run["screened_positive"] == keras_run["screened_positive"]).all()
     assert list((models / "onnx").glob("classifier-*.onnx"))  # exported once, cached beside the weights
-    with pytest.raises(MritoolError, match="onnxruntime runs the float32 graph"):
+    with pytest.raises(MritoolError, match="onnxruntime does not run bfloat16 on this machine"):
         screen(phantoms, models, tmp_path / "bf16", qa="none", runtime="onnxruntime", precision="bfloat16")
+
+
+def test_onnxruntime_without_a_precision_runs_float32_and_says_it_was_tuned_on_another(exported, phantoms, tmp_path):
+    models, _, _ = exported
+    result = screen(phantoms, models, tmp_path / "onnx", qa="none", runtime="onnxruntime")
+    origin = json.loads((tmp_path / "onnx" / "provenance.json").read_text())
+    tuned_on = json.loads((models / "classifier.json").read_text())["runtime"]
+    assert origin["runtime"] == "onnxruntime float32"
+    assert origin["runtime_tuned_on"] == f"{tuned_on['name']} {tuned_on['precision']}"
+    assert result.runtime_note == origin["runtime_note"] and "mritool tune" in result.runtime_note
+    assert "tuned on" in (tmp_path / "onnx" / "report.html").read_text()

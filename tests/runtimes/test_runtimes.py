@@ -4,7 +4,7 @@ import pytest
 from mritool.bundle.card import load_model
 from mritool.bundle.runtime_spec import RuntimeSpec
 from mritool.metrics.dice import dice_score
-from mritool.runtimes import make_predictor
+from mritool.runtimes import make_predictor, runnable, runtime_precisions
 from mritool.runtimes.precision import with_precision
 
 
@@ -13,10 +13,11 @@ def _policies(model):
 
 
 def test_precision_switch_keeps_the_weights_and_float32_outputs(tiny_models):
-    model, _ = load_model(tiny_models, "segmenter")
-    as_float32 = with_precision(model, "float32")
-    assert _policies(model) == {"mixed_bfloat16"} and _policies(as_float32) == {"float32"}
-    assert as_float32.layers[-1].dtype_policy.name == "float32"
+    model, _ = load_model(tiny_models, "segmenter")  # trained at whichever policy this machine chose
+    as_bfloat16 = with_precision(model, "bfloat16")
+    as_float32 = with_precision(as_bfloat16, "float32")
+    assert _policies(as_bfloat16) == {"mixed_bfloat16"} and _policies(as_float32) == {"float32"}
+    assert as_float32.layers[-1].dtype_policy.name == as_bfloat16.layers[-1].dtype_policy.name == "float32"
     back = with_precision(as_float32, "bfloat16")
     assert _policies(back) == {"mixed_bfloat16"}
     for a, b in zip(model.get_weights(), back.get_weights()):
@@ -26,8 +27,8 @@ def test_precision_switch_keeps_the_weights_and_float32_outputs(tiny_models):
 def test_precision_switch_reaches_the_members_of_an_ensemble(tiny_models):
     from mritool.bundle.ensemble import average_models
 
-    member, _ = load_model(tiny_models, "classifier")
-    ensemble = average_models([member, load_model(tiny_models, "classifier")[0]], "classifier")
+    member = with_precision(load_model(tiny_models, "classifier")[0], "bfloat16")
+    ensemble = average_models([member, with_precision(load_model(tiny_models, "classifier")[0], "bfloat16")], "classifier")
 
     def leaf_policies(model):  # each member's own layers, the float32 outputs aside
         return {layer.dtype_policy.name for nested in model.layers[1:-1] for layer in nested.layers[:-1] if layer.weights}
@@ -55,6 +56,8 @@ def test_openvino_agrees_with_keras_float32_and_caches_its_conversion(tiny_model
 @pytest.mark.real_data
 @pytest.mark.parametrize("runtime", ["keras", "openvino"])
 def test_bfloat16_masks_agree_with_float32_on_real_slices(real_segmenter, runtime):
+    if "bfloat16" not in runtime_precisions(runtime):
+        pytest.skip(f"{runtime} does not run bfloat16 on this CPU")
     model, weights, held_out, _ = real_segmenter
     bf16 = make_predictor(model, RuntimeSpec(runtime, "bfloat16"), weights)(held_out) >= 0.5
     f32 = make_predictor(model, RuntimeSpec(runtime, "float32"), weights)(held_out) >= 0.5
@@ -81,3 +84,28 @@ def test_screening_on_cached_openvino_graphs_never_imports_tensorflow(phantoms, 
     assert any((models / "openvino" / "compiled").iterdir())  # and OpenVINO caches the compiled graphs
     imported = screen("second")
     assert "openvino" in imported and not {"tensorflow", "keras"} & imported
+
+
+def test_a_runtime_runs_the_tuned_precision_where_the_machine_computes_it(monkeypatch):
+    from mritool.errors import MritoolError
+    from mritool.runtimes import base
+
+    tuned_on = RuntimeSpec("openvino", "bfloat16")
+    assert runnable(tuned_on, "onnxruntime") == RuntimeSpec("onnxruntime", "float32")  # no longer an error
+    with pytest.raises(MritoolError, match="onnxruntime does not run bfloat16 on this machine"):
+        runnable(tuned_on, "onnxruntime", "bfloat16")
+    monkeypatch.setitem(base._PRECISIONS, "openvino", lambda: ("float32", "int8"))  # a CPU without BF16
+    assert runnable(tuned_on) == RuntimeSpec("openvino", "float32")
+    assert runnable(tuned_on, precision="int8") == RuntimeSpec("openvino", "int8")
+    with pytest.raises(MritoolError, match="openvino does not run bfloat16"):
+        runnable(tuned_on, precision="bfloat16")
+    monkeypatch.setitem(base._PRECISIONS, "openvino", lambda: ("float32", "int8", "bfloat16"))
+    assert runnable(tuned_on) == tuned_on
+
+
+def test_openvino_offers_bfloat16_exactly_where_its_cpu_plugin_has_it():
+    import openvino as ov
+
+    capabilities = ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+    assert ("bfloat16" in runtime_precisions("openvino")) == ("BF16" in capabilities)
+    assert {"float32", "int8"} <= set(runtime_precisions("openvino"))

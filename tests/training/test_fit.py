@@ -94,3 +94,32 @@ def test_budget_schedule_needs_a_budget_and_sets_the_rate_while_training(phantom
     # the rate was set below the starting rate by the callback, and the final weights are kept
     assert 0 < float(last.optimizer.learning_rate) < config.learning_rate
     assert json.loads((tmp_path / "segmenter.json").read_text())["training"]["best_epoch"] == 2
+
+
+def test_a_run_the_budget_cut_short_says_so_in_the_card_and_on_stderr(phantoms, tmp_path, capfd):
+    config = FitConfig(epochs=5, batch_size=4, steps_per_epoch=2, time_budget_min=0.001)
+    train_segmenter(phantoms, tmp_path, config, preprocessing=PreprocessConfig(image_size=32), validation_fraction=0.34,
+                    base_filters=4, depth=2)
+    training = json.loads((tmp_path / "segmenter.json").read_text())["training"]
+    assert training["epochs_run"] == 1 and training["epochs_planned"] == 5 and training["cut_by_time_budget"]
+    assert "after 1 epochs, before its schedule ended (5 epochs or 8 epochs without improvement)" in training["warning"]
+    assert f"WARNING: {training['warning']}" in capfd.readouterr().err
+
+
+def test_auto_precision_follows_the_machine_and_is_recorded(monkeypatch):
+    import keras
+
+    from mritool.machine import Machine
+    from mritool.training import fit
+
+    for flags, policy in ((("avx2", "fma"), "float32"), (("avx2", "avx512f", "avx512_bf16"), "mixed_bfloat16")):
+        monkeypatch.setattr(fit, "describe_machine", lambda flags=flags: Machine("test CPU", 2, flags))
+        try:
+            config, record = fit.prepare_session(FitConfig())
+            assert config.precision == policy == keras.config.dtype_policy().name
+        finally:
+            keras.config.set_dtype_policy("float32")
+        assert record["precision_asked"] == "auto" and record["machine"]["flags"] == flags
+        assert ("natively" in record["precision_reason"]) == (policy == "mixed_bfloat16")
+    config, record = fit.prepare_session(FitConfig(precision="float32"))
+    assert config.precision == "float32" and record["precision_reason"] == "asked for"
