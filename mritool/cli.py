@@ -16,6 +16,20 @@ from mritool.bundle.runtime_spec import PRECISIONS
 from mritool.errors import MritoolError
 from mritool.runtimes import registered_runtimes
 
+
+class ModelFolder(click.ParamType):
+    """A model folder, or ``default``: the model inside the package."""
+
+    name = "MODELS|default"
+
+    def convert(self, value, param, ctx):
+        from mritool.bundle.default import folder_of
+
+        return folder_of(value)  # checked where it is used, after the inputs are
+
+
+MODELS = ModelFolder()
+MODELS_HELP = "Model folder, or `default` (the model inside the package)."
 PRECISION_HELP = ("auto: mixed_bfloat16 where the CPU computes bfloat16 natively (avx512_bf16, amx_bf16) or on a "
                   "GPU with bfloat16 tensor cores, mixed_float16 on older tensor-core GPUs, float32 otherwise.")
 
@@ -256,7 +270,7 @@ def evaluate():
 def evaluation_options(function):
     options = [
         click.option("--data", "data_root", required=True, type=click.Path(), help="Labelled kaggle_3m-layout root."),
-        click.option("--model", "--models", "model_dir", required=True, type=click.Path(file_okay=False), help="Model folder."),
+        click.option("--model", "--models", "model_dir", default="default", show_default=True, type=MODELS, help=MODELS_HELP),
         click.option("--split", "split_path", type=click.Path(dir_okay=False), help="Split JSON (default: the model's own)."),
         click.option("--subset", default="validation", show_default=True, type=click.Choice(["validation", "train"])),
         click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Default: MODEL/evaluation."),
@@ -334,8 +348,9 @@ class _Progress:
 
 @main.command("tune")
 @click.option("--data", "data_root", required=True, type=click.Path(), help="Labelled kaggle_3m-layout root.")
-@click.option("--models", "--model", "models_dir", required=True, type=click.Path(file_okay=False),
-              help="Model folder with classifier.keras, its card and split.json (and optionally the segmenter).")
+@click.option("--models", "--model", "models_dir", required=True, type=MODELS,
+              help="Model folder with classifier.keras, its card and split.json (and optionally the segmenter), or "
+                   "`default`; its cards are rewritten.")
 @click.option("--target-sensitivity", default=TARGET_SENSITIVITY, show_default=True, type=click.FloatRange(0, 1, min_open=True))
 @click.option("--slice-context/--no-slice-context", default=False, show_default=True,
               help="Screen on scores averaged with the neighbouring slices' (kernel 1/4, 1/2, 1/4).")
@@ -378,8 +393,10 @@ def ensemble_command(**kwargs):
 
 @main.command("screen")
 @click.argument("scans", type=click.Path())
-@click.option("--models", "models_dir", required=True, type=click.Path(), help="Folder with both stages' models and cards.")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
+@click.option("--models", "models_dir", default="default", show_default=True, type=MODELS,
+              help="Folder with both stages' models and cards, or `default`: the model inside the package.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Default: SCANS-mritool in the current folder (an existing one is refused unless --overwrite or --resume).")
 @click.option("--qa", default="positives", show_default=True, type=click.Choice(["all", "positives", "none"]),
               help="Which slices get a QA figure.")
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(1))
@@ -430,7 +447,7 @@ def screen_command(**kwargs):
 
 
 @main.command("quantize")
-@click.argument("models_dir", type=click.Path())
+@click.argument("models_dir", type=MODELS)
 @click.option("--data", "data_root", required=True, type=click.Path(), help="The labelled root the models were trained on.")
 @click.option("--patients", default=8, show_default=True, type=click.IntRange(1),
               help="Training patients of the folder's split to calibrate on.")
@@ -453,7 +470,7 @@ def quantize_command(models_dir, data_root, patients, seed):
 
 
 @main.command("export")
-@click.argument("models_dir", type=click.Path())
+@click.argument("models_dir", type=MODELS)
 @click.option("--format", "fmt", required=True, type=click.Choice(["onnx", "savedmodel", "openvino"]))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
 def export_command(models_dir, fmt, out_dir):
@@ -467,6 +484,39 @@ def export_command(models_dir, fmt, out_dir):
 
     for path in export_models(models_dir, out_dir, fmt):
         click.echo(str(path))
+
+
+@main.command("models")
+@click.argument("models_dir", default="default", type=MODELS)
+def models_command(models_dir):
+    """The model card of a bundle (default: the model inside the package): data, intended use, limitations,
+    validation figures, how it was made, citation and licence.
+
+    \b
+    Example:
+      mritool models
+    """
+    from mritool.bundle.default import describe_bundle, model_folder
+
+    click.echo(describe_bundle(model_folder(models_dir)))
+
+
+@main.command("pack")
+@click.argument("models_dir", type=MODELS)
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Bundle folder to write.")
+@click.option("--name", required=True, help="The bundle's name (provenance names it).")
+@click.option("--version", "bundle_version", required=True, help="The bundle's version.")
+def pack_command(models_dir, out_dir, name, bundle_version):
+    """Make a trained model folder a bundle to ship: float16 weights, cards, split and bundle.json.
+
+    \b
+    Example:
+      mritool pack runs/train_all --out mritool/models/default --name default --version 1
+    """
+    from mritool.recipes.pack import pack_bundle
+
+    info = pack_bundle(models_dir, out_dir, name, bundle_version, _command_line())
+    click.echo(f"{name} {bundle_version}: {info['weights_mb']} MB -> {out_dir}")
 
 
 @main.command("qa")

@@ -7,7 +7,7 @@ from mritool.cli import main
 
 COMMANDS = [[], ["synth"], ["index"], ["split"], ["train"], ["train", "classifier"], ["train", "segmenter"], ["train", "all"],
             ["evaluate"], ["evaluate", "classifier"], ["evaluate", "segmenter"], ["evaluate", "pipeline"],
-            ["tune"], ["ensemble"], ["screen"], ["quantize"], ["export"], ["qa"], ["demo"]]
+            ["tune"], ["ensemble"], ["screen"], ["quantize"], ["export"], ["qa"], ["demo"], ["models"], ["pack"]]
 
 
 @pytest.fixture

@@ -18,9 +18,14 @@ from mritool.errors import MritoolError
 from mritool.io import write_text_atomic
 
 
-def _cache_file() -> Path:
+def user_cache() -> Path:
+    """``$MRITOOL_CACHE_DIR``, else ``$XDG_CACHE_HOME/mritool``, else ``~/.cache/mritool``."""
     root = os.environ.get("MRITOOL_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mritool"
-    return Path(root) / "sha256.json"
+    return Path(root)
+
+
+def _cache_file() -> Path:
+    return user_cache() / "sha256.json"
 
 
 def _read_cache() -> dict:

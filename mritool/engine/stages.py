@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mritool.bundle.card import ClassifierCard, SegmenterCard, read_card
+from mritool.bundle.default import model_folder
 from mritool.bundle.postprocessing import PostProcessConfig
 from mritool.bundle.quantization import int8_classifier_card
 from mritool.bundle.runtime_spec import RuntimeSpec
@@ -61,13 +62,13 @@ class StagesSpec:
                       self.segmenter_card, self.runtime, self.tta)
 
 
-def stages_spec(models_dir, runtime: str | None = None, precision: str | None = None, tta: bool = False) -> StagesSpec:
-    """The stages of ``models_dir`` on the runtime the classifier's card was tuned on, or on ``runtime`` /
+def stages_spec(models_dir=None, runtime: str | None = None, precision: str | None = None, tta: bool = False) -> StagesSpec:
+    """The stages of ``models_dir`` (the packaged default when None or ``default``) on the runtime the classifier's card was tuned on, or on ``runtime`` /
     ``precision`` where given (a precision this machine does not compute natively becomes float32, see
     ``runtimes.runnable``); a clear error for a missing folder or card. INT8 screens at the threshold
     ``mritool quantize`` chose on INT8 scores. ``tta``: the segmenter also sees each slice mirrored (the
     classifier does not: its threshold was chosen on plain scores)."""
-    models_dir = Path(models_dir)
+    models_dir = model_folder(models_dir)
     if not models_dir.is_dir():
         raise MritoolError(f"{models_dir}: no such model folder")
     classifier_card = read_card(models_dir, "classifier")

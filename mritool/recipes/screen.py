@@ -20,7 +20,7 @@ from mritool.report.figures import export_figures, figure_table, volume_figures
 from mritool.report.html import write_report
 from mritool.report.merge import SLICE_COLUMNS, aggregate_patients, merge_slices, with_problem_rows
 from mritool.report.metrics import screening_summary
-from mritool.report.output_folder import PROVENANCE, mark_complete, output_folder
+from mritool.report.output_folder import PROVENANCE, default_out_dir, mark_complete, output_folder
 from mritool.report.provenance import provenance
 from mritool.volumes.readers import Study, find_studies
 
@@ -49,12 +49,13 @@ def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | Non
            timings=None, runtime: str | None = None, precision: str | None = None,
            overwrite: bool = False, tta: bool = False, resume: bool = False, engine: str = "local",
            ray_address: str | None = None, workers: int = 1, cpus_per_worker: int | None = None) -> ScreeningResult:
-    """Screen the studies under ``scans`` (or the given ``studies``) with the models of ``models_dir`` (or
-    already loaded ``stages``, local engine only) on ``runtime`` / ``precision`` (default: those the models
+    """Screen the studies under ``scans`` (or the given ``studies``) with the models of ``models_dir`` (the
+    packaged default when None; or already loaded ``stages``, local engine only) on ``runtime`` / ``precision`` (default: those the models
     were tuned on), on the ``local`` engine or on ``ray`` (``workers`` actors of ``cpus_per_worker``, at
     ``ray_address`` or on a local Ray). Each patient's result is committed under ``out_dir/parts`` as it
     finishes; ``resume`` keeps those valid for this bundle and settings and screens only the rest.
-    ``out_dir`` must otherwise hold no earlier results unless ``overwrite``. ``progress(done, total,
+    ``out_dir`` (default: ``SCANS-mritool`` in the current folder) must otherwise hold no earlier results
+    unless ``overwrite``. ``progress(done, total,
     slices)`` counts the patients screened in this run."""
     if engine not in ENGINES:
         raise MritoolError(f"engine must be one of {ENGINES}, not {engine!r}")
@@ -62,8 +63,11 @@ def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | Non
         raise MritoolError("the Ray engine loads the models on its workers: give a model folder, not loaded stages")
     started = datetime.now(timezone.utc)
     studies = find_studies(scans) if studies is None else studies  # bad input fails before the models load
-    with output_folder(out_dir, overwrite, resume) as out_dir:
+    if out_dir is None and scans is None:
+        raise MritoolError("an output folder is needed when the studies are given without their folder")
+    with output_folder(out_dir or default_out_dir(scans), overwrite, resume) as out_dir:
         source = stages or stages_spec(models_dir, runtime, precision, tta)
+        models_dir = getattr(source, "models_dir", models_dir)  # the default's folder when none was given
         store = ResultStore(out_dir / PARTS, run_signature(source, qa))
         done = {}
         if resume:

@@ -130,8 +130,9 @@ def _embedded(path: str) -> str | None:
     return f"data:image/{kind};base64," + base64.b64encode(data).decode()
 
 
-PROVENANCE_FIELDS = (("bundle fingerprint", "bundle_fingerprint"), ("models", "models"), ("threshold", "threshold"),
-                     ("validation operating point", "validation_operating_point"), ("runtime", "runtime"),
+PROVENANCE_FIELDS = (("bundle fingerprint", "bundle_fingerprint"), ("models", "models"), ("model bundle", "bundle"),
+                     ("threshold", "threshold"), ("validation operating point", "validation_operating_point"),
+                     ("runtime", "runtime"),
                      ("tuned on", "runtime_tuned_on"), ("runtime note", "runtime_note"), ("machine", "machine"),
                      ("mritool", "mritool"), ("input", "input"), ("started", "started"), ("duration (s)", "duration_s"),
                      ("counts", "counts"))

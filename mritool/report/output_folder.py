@@ -22,6 +22,11 @@ MARKER = "run.json"
 LOCK = ".mritool.lock"
 
 
+def default_out_dir(scans) -> Path:
+    """``SCANS-mritool`` in the current folder, named after the input (``screen`` without ``--out``)."""
+    return Path.cwd() / f"{Path(scans).resolve().name or 'scans'}-mritool"
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

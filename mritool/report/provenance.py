@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from importlib import metadata
 
 from mritool import __version__
+from mritool.bundle.default import bundle_info
 from mritool.bundle.fingerprint import bundle_fingerprint
 from mritool.engine.stages import Stages, StagesSpec
 from mritool.machine import describe_machine
@@ -22,6 +23,12 @@ def _installed() -> dict:
         except metadata.PackageNotFoundError:
             continue
     return versions
+
+
+def _bundle_name(models_dir) -> str | None:
+    """``name version`` of a packed bundle (the default's, for one), None for a plain model folder."""
+    info = bundle_info(models_dir) if models_dir is not None else None
+    return f"{info.get('name')} {info.get('version')}" if info else None
 
 
 def runtime_note(stages: Stages | StagesSpec) -> str | None:
@@ -41,6 +48,7 @@ def provenance(stages: Stages | StagesSpec, models_dir, input_root, started: dat
     return {
         "bundle_fingerprint": bundle_fingerprint(classifier, segmenter),
         "models": str(models_dir) if models_dir is not None else None,
+        "bundle": _bundle_name(models_dir),
         "cards": {"classifier": classifier.to_dict()["card_version"], "segmenter": segmenter.to_dict()["card_version"]},
         "weights_sha256": {"classifier": classifier.weights_sha256, "segmenter": segmenter.weights_sha256},
         "threshold": classifier.threshold,

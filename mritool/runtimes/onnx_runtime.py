@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mritool.bundle.checksum import file_sha256
+from mritool.bundle.checksum import file_sha256, user_cache
 from mritool.errors import MritoolError
 from mritool.runtimes.base import register_runtime
 
@@ -36,12 +36,19 @@ def onnxruntime_predictor(load, precision: str, weights_file: Path):
         import onnxruntime
     except ImportError:
         raise MritoolError('the onnxruntime runtime needs the onnx extra: pip install "mritool[onnx]"') from None
-    cache = weights_file.parent / "onnx" / f"{weights_file.stem}-{file_sha256(weights_file)[:16]}.onnx"
-    if not cache.is_file():
-        try:
-            export_onnx(load(), cache)
-        except OSError:  # a read-only model folder: export into a scratch folder every time
-            cache = export_onnx(load(), Path(tempfile.mkdtemp(prefix="mritool-onnx-")) / cache.name)
+    file_name = f"{weights_file.stem}-{file_sha256(weights_file)[:16]}.onnx"
+    places = [weights_file.parent / "onnx", user_cache() / "onnx"]  # the second for a read-only model folder
+    cache = next((place / file_name for place in places if (place / file_name).is_file()), None)
+    if cache is None:
+        model = load()
+        for place in places:
+            try:
+                cache = export_onnx(model, place / file_name)
+                break
+            except OSError:
+                continue
+        else:  # nowhere writable: a scratch folder, exported again by every process
+            cache = export_onnx(model, Path(tempfile.mkdtemp(prefix="mritool-onnx-")) / file_name)
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3  # errors only: its warnings would break one-line errors
     session = onnxruntime.InferenceSession(str(cache), options, providers=["CPUExecutionProvider"])

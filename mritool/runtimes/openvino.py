@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mritool.bundle.checksum import file_sha256
+from mritool.bundle.checksum import file_sha256, user_cache
 from mritool.errors import MritoolError
 from mritool.runtimes.base import register_runtime
 
@@ -27,6 +27,14 @@ def _usable(core, cache: Path) -> bool:
     except RuntimeError:
         return False
     return True
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK)
 
 
 def _key(weights_file: Path) -> str:
@@ -51,18 +59,18 @@ def save_graph(model, path: Path) -> None:
 
 
 def float_graph(load, weights_file: Path) -> Path:
-    """The float32 OpenVINO graph of the weights, converted from ``load()`` once and cached."""
+    """The float32 OpenVINO graph of the weights, converted from ``load()`` once and cached beside them, or
+    in the user's cache where their folder is read-only (an installed package's)."""
     import openvino as ov
 
-    cache = weights_file.parent / "openvino" / _key(weights_file)
-    if _usable(ov.Core(), cache):
-        return cache
+    places = [weights_file.parent / "openvino", user_cache() / "openvino"]
+    for place in places:
+        if _usable(ov.Core(), place / _key(weights_file)):
+            return place / _key(weights_file)
     from mritool.runtimes.precision import with_precision  # Keras: only to convert
 
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-    except OSError:  # a read-only model folder: convert into a scratch folder every time
-        cache = Path(tempfile.mkdtemp(prefix="mritool-openvino-")) / cache.name
+    place = next((place for place in places if _writable(place)), None)
+    cache = (place or Path(tempfile.mkdtemp(prefix="mritool-openvino-"))) / _key(weights_file)
     with tempfile.TemporaryDirectory() as exported:
         with_precision(load(), "float32").export(exported, format="tf_saved_model", verbose=False)
         save_graph(ov.convert_model(exported), cache)

@@ -109,3 +109,24 @@ def test_openvino_offers_bfloat16_exactly_where_its_cpu_plugin_has_it():
     capabilities = ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
     assert ("bfloat16" in runtime_precisions("openvino")) == ("BF16" in capabilities)
     assert {"float32", "int8"} <= set(runtime_precisions("openvino"))
+
+
+def test_a_read_only_model_folder_caches_its_graph_once_in_the_user_cache(tiny_models, tmp_path, monkeypatch):
+    import shutil
+
+    from mritool.runtimes import openvino
+
+    models = tmp_path / "models"
+    models.mkdir()
+    for name in ("segmenter.keras", "segmenter.json"):
+        shutil.copy(tiny_models / name, models)
+    monkeypatch.setenv("MRITOOL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(openvino, "_writable", lambda folder: folder != models / "openvino")  # an installed package
+    model, _ = load_model(models, "segmenter")
+    first = openvino.float_graph(lambda: model, models / "segmenter.keras")
+    assert first.parent == tmp_path / "cache" / "openvino"
+
+    def converted_again():
+        raise AssertionError("the cached graph was not found")
+
+    assert openvino.float_graph(converted_again, models / "segmenter.keras") == first
