@@ -20,7 +20,7 @@ import tensorflow as tf
 
 from mritool.classifier.model import build_classifier
 from mritool.data.preprocessing import PreprocessConfig
-from mritool.machine import describe_machine
+from mritool.machine import describe_machine, training_policy
 from mritool.training.augment import AugmentConfig
 from mritool.training.dataset import classifier_training_dataset, training_data
 
@@ -61,14 +61,16 @@ def main():
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    print(f"machine: {describe_machine()}")
-    keras.config.set_dtype_policy("mixed_bfloat16")
+    machine = describe_machine()
+    policy = training_policy(machine)[0]  # what `--precision auto` trains under here
+    print(f"machine: {machine}")
+    keras.config.set_dtype_policy(policy)
     configs = [(batch, jit) for batch in (16, 32) for jit in (False, True)]
     rates = {config: [] for config in configs}
     for _ in range(args.repeats):
         for batch, jit in configs:
             rates[(batch, jit)].append(model_rate(args.image_size, batch, jit, args.steps))
-    print(f"ResNet50 classifier at {args.image_size} px, mixed_bfloat16, {args.steps} steps, median of {args.repeats}")
+    print(f"ResNet50 classifier at {args.image_size} px, {policy}, {args.steps} steps, median of {args.repeats}")
     print("| batch | XLA | slices/s |\n|---:|---|---:|")
     for (batch, jit), values in rates.items():
         print(f"| {batch} | {'on' if jit else 'off'} | {statistics.median(values):.1f} |")

@@ -567,6 +567,8 @@ def demo_command(out_dir, seed):
               help="Train this many classifiers (seeds SEED, SEED+1, ...) within the classifier's share and screen on their mean.")
 @click.option("--segmenter-members", default=1, show_default=True, type=click.IntRange(1, 8),
               help="Train this many segmenters (seeds SEED, SEED+1, ...) within the segmenter's share and segment with their mean.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run in OUT: stages with a card are kept, the "
+              "others go on from their last epoch.")
 def train_all_command(**kwargs):
     """Train both stages on one split, tune them together, evaluate the pipeline: one folder for `screen`.
 

@@ -51,6 +51,7 @@ def real_segmenter(real_data, tmp_path_factory):
 
     from mritool.data.index import index_folder
     from mritool.data.preprocessing import PreprocessConfig, intensity_stats, preprocess
+    from mritool.machine import describe_machine, training_policy
     from mritool.segmenter.losses import FocalTverskyLoss
     from mritool.segmenter.model import build_resunet
     from mritool.volumes.image import read_image, read_mask
@@ -65,7 +66,7 @@ def real_segmenter(real_data, tmp_path_factory):
     stats = {patient: intensity_stats([i for i, o in zip(images, owners) if o == patient]) for patient in patients}
     x = np.stack([preprocess(image, stats[owner], config) for image, owner in zip(images, owners)])
     y = np.stack([read_mask(p, 128) for p in chosen["mask_path"]])[..., None].astype("float32")
-    keras.config.set_dtype_policy("mixed_bfloat16")
+    keras.config.set_dtype_policy(training_policy(describe_machine(gpus=False))[0])  # as `--precision auto` trains
     try:
         model = build_resunet(128, base_filters=8, depth=3)
     finally:

@@ -9,13 +9,16 @@ is shared out so the whole run ends in time: the segmenter gets what the classif
 training share (the classifier usually stops on its patience first). With ``classifier_members`` > 1
 the classifier's share is split between that many classifiers (seeds ``seed``, ``seed + 1``, ...,
 kept under ``classifier_members/``) averaged by ``ensemble``, and ``segmenter_members`` does the same
-with the segmenter's: give them the minutes they need.
+with the segmenter's: give them the minutes they need. ``resume`` continues an interrupted run in
+``out_dir``: stages with a card are kept, the others go on from their last epoch's checkpoint, each
+with its budget share counted afresh.
 """
 
 import shlex
 import time
 from pathlib import Path
 
+from mritool.bundle.card import card_path
 from mritool.classifier.train import train_classifier
 from mritool.data.preprocessing import PreprocessConfig
 from mritool.recipes.ensemble import ensemble_classifiers, ensemble_segmenters
@@ -31,22 +34,27 @@ CLASSIFIER_SHARE = 0.45
 
 def train_all(data_root, out_dir, time_budget_min: float = 150, seed: int = 0, split_path=None,
               classifier_size: int = 128, segmenter_size: int = 256, precision: str = FitConfig.precision,
-              classifier_members: int = 1, segmenter_members: int = 1, command: str | None = None, log=print) -> dict:
+              classifier_members: int = 1, segmenter_members: int = 1, resume: bool = False, command: str | None = None,
+              log=print) -> dict:
     out_dir = Path(out_dir)
-    split_for_training(labelled_slices(data_root), out_dir, split_path, 0.2, seed)
     split_file = out_dir / "split.json"
+    if not (resume and split_file.is_file()):  # a resumed run keeps the split it started on
+        split_for_training(labelled_slices(data_root), out_dir, split_path, 0.2, seed)
     command = command or shlex.join(["mritool", "train", "all", "--data", str(data_root), "--out", str(out_dir)])
     training_end = time.monotonic() + 60 * TRAINING_SHARE * time_budget_min
     member_budget_min = CLASSIFIER_SHARE * time_budget_min / classifier_members
     cut = []  # what the budget stopped before its schedule ended
     members = _member_folders(out_dir, "classifier", classifier_members)
     for k, member in enumerate(members):
+        if resume and card_path(member, "classifier").is_file():
+            log(f"{_member_name('classifier', k, classifier_members)}: trained by the earlier run")
+            continue
         log(f"{_member_name('classifier', k, classifier_members)}: up to {member_budget_min:.0f} min")
         card = train_classifier(
             data_root, member,
             FitConfig(epochs=200, batch_size=16, learning_rate=1e-3, patience=12, seed=seed + k, precision=precision,
                       time_budget_min=member_budget_min),
-            PreprocessConfig(image_size=classifier_size), split_path=split_file, command=command,
+            PreprocessConfig(image_size=classifier_size), split_path=split_file, resume=resume, command=command,
         )
         cut += [card.training["warning"]] if card.training.get("warning") else []
     if classifier_members > 1:
@@ -54,13 +62,17 @@ def train_all(data_root, out_dir, time_budget_min: float = 150, seed: int = 0, s
         ensemble_classifiers(members, out_dir, data_root, command=command)
     members = _member_folders(out_dir, "segmenter", segmenter_members)
     for k, member in enumerate(members):
+        if resume and card_path(member, "segmenter").is_file():
+            log(f"{_member_name('segmenter', k, segmenter_members)}: trained by the earlier run")
+            continue
         member_budget_min = max(training_end - time.monotonic(), 0) / 60 / (segmenter_members - k)
         log(f"{_member_name('segmenter', k, segmenter_members)}: up to {member_budget_min:.0f} min")
         card = train_segmenter(
             data_root, member,
             FitConfig(epochs=200, batch_size=16, learning_rate=1e-3, patience=10, seed=seed + k, precision=precision,
                       time_budget_min=member_budget_min),
-            PreprocessConfig(image_size=segmenter_size), split_path=split_file, negative_fraction=0.2, command=command,
+            PreprocessConfig(image_size=segmenter_size), split_path=split_file, negative_fraction=0.2, resume=resume,
+            command=command,
         )
         cut += [card.training["warning"]] if card.training.get("warning") else []
     if segmenter_members > 1:

@@ -55,6 +55,19 @@ class BudgetCosine(keras.callbacks.Callback):
         self.model.optimizer.learning_rate = self.rate_at(time.monotonic() - self.started)
 
 
+class ResumedPlateau(keras.callbacks.Callback):
+    """On a resumed run, gives early stopping and learning-rate reduction the best value and the epochs
+    since it from the earlier epochs' log; without it they would count patience afresh."""
+
+    def __init__(self, watchers, best: float, stale: int):
+        super().__init__()
+        self.watchers, self.best, self.stale = watchers, best, stale
+
+    def on_train_begin(self, logs=None):
+        for watcher in self.watchers:
+            watcher.best, watcher.wait = self.best, self.stale
+
+
 def prepare_session(config: FitConfig) -> tuple[FitConfig, dict]:
     """Seeds and the dtype policy; call before building a model. Returns the config with ``auto``
     resolved to this machine's fastest policy, and the card's record of that choice and the machine."""
@@ -114,12 +127,19 @@ def fit(model, train_ds, val_ds, out_dir, name, config: FitConfig, steps_per_epo
     # checkpoints see them.
     callbacks = [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if config.ema_momentum else []
     if config.schedule == "plateau":
-        callbacks += [
-            keras.callbacks.ModelCheckpoint(paths["best"], monitor=monitor, mode=mode, save_best_only=True),
+        earlier = pd.read_csv(paths["log"])[monitor] if initial_epoch and paths["log"].is_file() else None
+        best = None if earlier is None else (earlier.max() if mode == "max" else earlier.min())
+        watchers = [
             keras.callbacks.EarlyStopping(monitor=monitor, mode=mode, patience=config.patience),
             keras.callbacks.ReduceLROnPlateau(monitor=monitor, mode=mode, factor=0.5,
                                               patience=max(config.patience // 3, 1)),
         ]
+        # a resumed run keeps the best epoch of the earlier ones unless it beats it
+        callbacks += [keras.callbacks.ModelCheckpoint(paths["best"], monitor=monitor, mode=mode, save_best_only=True,
+                                                      initial_value_threshold=best), *watchers]
+        if earlier is not None:
+            stale = len(earlier) - 1 - int(earlier.reset_index(drop=True).eq(best).to_numpy().nonzero()[0][-1])
+            callbacks.append(ResumedPlateau(watchers, float(best), stale))
     else:
         callbacks.append(keras.callbacks.ModelCheckpoint(paths["best"]))
     if config.schedule == "budget":

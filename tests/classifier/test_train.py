@@ -6,7 +6,7 @@ from mritool.bundle.card import load_model, write_card
 from mritool.classifier.model import build_classifier
 from mritool.classifier.threshold import patient_scores
 from mritool.data.preprocessing import PreprocessConfig
-from mritool.runtimes import load_predictor
+from mritool.runtimes import load_predictor, runtime_precisions
 from mritool.training.dataset import classifier_training_dataset, intensity_stats_per_slice
 from mritool.training.slices import labelled_data
 
@@ -34,7 +34,10 @@ def test_trained_folder_has_card_curve_and_threshold(tiny_models):
     assert {"tensorflow", "keras", "mritool"} <= card.versions.keys()
     assert (tiny_models / "classifier_learning_curve.png").is_file()
     assert (tiny_models / "classifier_roc.png").is_file()
-    assert str(card.runtime) == "openvino bfloat16"  # chosen on the scores screen will see
+    native = "bfloat16" if "bfloat16" in runtime_precisions("openvino") else "float32"
+    assert str(card.runtime) == f"openvino {native}"  # chosen on the scores screen will see on this machine
+    assert card.training["precision"] in ("float32", "mixed_bfloat16") and card.training["precision_asked"] == "auto"
+    assert card.training["machine"]["cpu"] and card.training["precision_reason"]
     assert card.training["augmentation"]["rotation_deg"] == 15.0
     assert len(pd.read_csv(tiny_models / "classifier_log.csv")) == 1
 

@@ -253,10 +253,16 @@ def test_slices_csv_paths_work_from_any_directory(phantoms, tiny_models, tmp_pat
 
 
 def test_results_carry_their_provenance_into_the_report_and_qa(screened, tiny_models, tmp_path):
+    from mritool.machine import describe_machine
+    from mritool.runtimes import runtime_precisions
+
     origin = json.loads((screened.out_dir / "provenance.json").read_text())
     card = json.loads((tiny_models / "classifier.json").read_text())
     assert origin["threshold"] == card["threshold"] and origin["weights_sha256"]["classifier"] == card["weights_sha256"]
-    assert origin["input"] and origin["runtime"] == "openvino bfloat16" and origin["counts"]["slices"] == len(screened.slices)
+    native = "bfloat16" if "bfloat16" in runtime_precisions("openvino") else "float32"  # what this CPU runs
+    assert origin["input"] and origin["runtime"] == f"openvino {native}" and origin["counts"]["slices"] == len(screened.slices)
+    assert origin["runtime_tuned_on"] == origin["runtime"] and origin["runtime_note"] is None
+    assert origin["machine"] == str(describe_machine(gpus=False))
     assert len(origin["bundle_fingerprint"]) == 16 and origin["libraries"]["numpy"]
     assert origin["bundle_fingerprint"] in (screened.out_dir / "report.html").read_text()
     reexport_figures(screened.out_dir / "slices.csv", tmp_path, "positives")

@@ -11,6 +11,8 @@ def test_train_all_stops_on_budget_and_leaves_one_folder_screen_uses(phantoms, t
     segmenter = json.loads((models / "segmenter.json").read_text())
     for card in (classifier, segmenter):
         assert card["training"]["stopped_by_time_budget"] and card["training"]["epochs_run"] == 1
+        assert card["training"]["cut_by_time_budget"] and card["training"]["epochs_planned"] == 200
+        assert card["training"]["warning"] in metrics["budget_cut"]  # said in the summary, not only in the card
         assert card["data"]["split_file"] == "split.json"
     assert segmenter["training"]["negative_fraction"] == 0.2
     assert segmenter["postprocessing_tuning"]["scope"].startswith("validation patients, behind the classifier")
@@ -30,3 +32,17 @@ def test_train_all_can_screen_on_the_mean_of_several_models_of_each_stage(phanto
         assert [m["training"]["seed"] for m in members] == [0, 1]
         assert [m["weights_sha256"] for m in members] == [m["weights_sha256"] for m in card["model"]["members"]]
     assert len(screen(phantoms, models, tmp_path / "screened", qa="none").slices) == 72
+
+
+def test_a_resumed_train_all_keeps_finished_stages_and_continues_the_others(phantoms, tmp_path):
+    models, lines = tmp_path / "models", []
+    train_all(phantoms, models, time_budget_min=0.05, classifier_size=32, segmenter_size=32, log=lambda _: None)
+    classifier = json.loads((models / "classifier.json").read_text())
+    split = (models / "split.json").read_text()
+    (models / "segmenter.json").unlink()  # as if killed while the segmenter trained
+    train_all(phantoms, models, time_budget_min=0.05, classifier_size=32, segmenter_size=32, seed=5, resume=True,
+              log=lines.append)
+    assert "classifier: trained by the earlier run" in lines
+    assert json.loads((models / "classifier.json").read_text())["weights_sha256"] == classifier["weights_sha256"]
+    assert (models / "split.json").read_text() == split  # not a new split from the other seed
+    assert json.loads((models / "segmenter.json").read_text())["training"]["epochs_run"] == 2  # one more epoch

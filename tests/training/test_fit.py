@@ -123,3 +123,21 @@ def test_auto_precision_follows_the_machine_and_is_recorded(monkeypatch):
         assert ("natively" in record["precision_reason"]) == (policy == "mixed_bfloat16")
     config, record = fit.prepare_session(FitConfig(precision="float32"))
     assert config.precision == "float32" and record["precision_reason"] == "asked for"
+
+
+def test_a_resumed_plateau_run_keeps_the_earlier_best_epoch_and_its_patience(phantoms, tmp_path):
+    import keras
+    import numpy as np
+
+    common = dict(preprocessing=PreprocessConfig(image_size=32), validation_fraction=0.34, base_filters=4, depth=2)
+    train_segmenter(phantoms, tmp_path, FitConfig(epochs=1, batch_size=4, steps_per_epoch=2), **common)
+    kept = keras.models.load_model(tmp_path / "segmenter.keras", compile=False).get_weights()
+    log = pd.read_csv(tmp_path / "segmenter_log.csv")
+    log.loc[0, "val_loss"] = -1.0  # an epoch no later one can beat
+    log.to_csv(tmp_path / "segmenter_log.csv", index=False)
+    train_segmenter(phantoms, tmp_path, FitConfig(epochs=4, batch_size=4, steps_per_epoch=2, patience=1), resume=True,
+                    **common)
+    training = json.loads((tmp_path / "segmenter.json").read_text())["training"]
+    assert training["epochs_run"] == 2 and training["best_epoch"] == 1  # stopped after one stale epoch, not three
+    best = keras.models.load_model(tmp_path / "segmenter.keras", compile=False).get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(kept, best))
