@@ -173,6 +173,8 @@ def training_options(function):
         click.option("--image-size", default=256, show_default=True, type=click.IntRange(32)),
         click.option("--normalization", default="volume", show_default=True, type=click.Choice(["volume", "slice"])),
         click.option("--resume", is_flag=True, help="Continue from OUT/checkpoints."),
+        click.option("--init", type=MODELS, help="Fine-tune: start from this model folder's (or `default`'s) weights "
+                     "for the stage, with its preprocessing, instead of from scratch."),
         click.option("--schedule", default=FitConfig.schedule, show_default=True, type=click.Choice(SCHEDULES),
                      help="plateau: LR halving, early stopping, best epoch kept; cosine: fixed epochs, final weights kept; "
                           "budget: cosine over --time-budget, final weights kept."),
@@ -569,6 +571,8 @@ def demo_command(out_dir, seed):
               help="Train this many segmenters (seeds SEED, SEED+1, ...) within the segmenter's share and segment with their mean.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run in OUT: stages with a card are kept, the "
               "others go on from their last epoch.")
+@click.option("--init", type=MODELS, help="Fine-tune: start both stages from this model folder's (or `default`'s) "
+              "weights instead of from scratch.")
 def train_all_command(**kwargs):
     """Train both stages on one split, tune them together, evaluate the pipeline: one folder for `screen`.
 

@@ -17,6 +17,7 @@ from mritool.training.augment import AugmentConfig
 from mritool.training.dataset import classifier_training_dataset, evaluation_dataset, training_data
 from mritool.bundle.fit_config import FitConfig
 from mritool.training.fit import fit, make_optimizer, prepare_session, resume_state
+from mritool.training.warm_start import started_from, warm_start
 from mritool.training.slices import patient_volumes
 
 
@@ -25,11 +26,12 @@ def train_classifier(
     split_path=None, validation_fraction: float = 0.2, target_sensitivity: float = TARGET_SENSITIVITY,
     positive_fraction: float = 0.5, backbone_weights=None, slice_context: bool = False, resume: bool = False,
     command: str | None = None, augment: AugmentConfig = AugmentConfig(), runtime: RuntimeSpec = DEFAULT_RUNTIME,
-    monitor: str = "val_loss",
+    monitor: str = "val_loss", init=None,
 ) -> dict:
     """Train, pick the threshold reaching ``target_sensitivity`` on validation slices with ``runtime`` (the
     one the card then names for screening), write the card. ``monitor`` (val_loss or val_auc) is what the
-    plateau schedule watches and keeps the best epoch by."""
+    plateau schedule watches and keeps the best epoch by. ``init`` (a model folder or ``default``): start
+    from its classifier's weights instead of from scratch."""
     out_dir = Path(out_dir)
     data = training_data(data_root, out_dir, preprocessing, split_path, validation_fraction, fit_config.seed)
     train, validation = data.train, data.validation
@@ -43,8 +45,12 @@ def train_classifier(
                                        fit_config.batch_size, "label")
     steps = fit_config.steps_per_epoch or math.ceil(len(train) / fit_config.batch_size)
     model, initial_epoch = resume_state(out_dir, "classifier") if resume else (None, 0)
+    initial = started_from(init, "classifier") if init is not None else None
     if model is None:
-        model = build_classifier(preprocessing.image_size, backbone_weights, channels=preprocessing.channels)
+        if init is not None:
+            model = warm_start(init, "classifier", preprocessing)
+        else:
+            model = build_classifier(preprocessing.image_size, backbone_weights, channels=preprocessing.channels)
         model.compile(
             optimizer=make_optimizer(fit_config, steps),
             loss="binary_crossentropy",
@@ -60,7 +66,7 @@ def train_classifier(
                "backbone_weights": str(backbone_weights) if backbone_weights else None},
         runtime=runtime,
         training={**fit_config.to_dict(), "positive_fraction": positive_fraction, "augmentation": augment.to_dict(),
-                  "validation_fraction": validation_fraction, **training, **hardware},
+                  "validation_fraction": validation_fraction, "init": initial, **training, **hardware},
         data=data.card_section(data_root),
         input_ranges=reference_ranges([volume_statistics(volume.images[p] for p in positions)
                                        for volume, positions, _ in patient_volumes(data.data, data.train)]),

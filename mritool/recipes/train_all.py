@@ -11,7 +11,8 @@ the classifier's share is split between that many classifiers (seeds ``seed``, `
 kept under ``classifier_members/``) averaged by ``ensemble``, and ``segmenter_members`` does the same
 with the segmenter's: give them the minutes they need. ``resume`` continues an interrupted run in
 ``out_dir``: stages with a card are kept, the others go on from their last epoch's checkpoint, each
-with its budget share counted afresh.
+with its budget share counted afresh. ``init`` (a model folder or ``default``) fine-tunes both stages
+from its weights.
 """
 
 import shlex
@@ -34,8 +35,8 @@ CLASSIFIER_SHARE = 0.45
 
 def train_all(data_root, out_dir, time_budget_min: float = 150, seed: int = 0, split_path=None,
               classifier_size: int = 128, segmenter_size: int = 256, precision: str = FitConfig.precision,
-              classifier_members: int = 1, segmenter_members: int = 1, resume: bool = False, command: str | None = None,
-              log=print) -> dict:
+              classifier_members: int = 1, segmenter_members: int = 1, resume: bool = False, init=None,
+              command: str | None = None, log=print) -> dict:
     out_dir = Path(out_dir)
     split_file = out_dir / "split.json"
     if not (resume and split_file.is_file()):  # a resumed run keeps the split it started on
@@ -54,7 +55,8 @@ def train_all(data_root, out_dir, time_budget_min: float = 150, seed: int = 0, s
             data_root, member,
             FitConfig(epochs=200, batch_size=16, learning_rate=1e-3, patience=12, seed=seed + k, precision=precision,
                       time_budget_min=member_budget_min),
-            PreprocessConfig(image_size=classifier_size), split_path=split_file, resume=resume, command=command,
+            PreprocessConfig(image_size=classifier_size), split_path=split_file, resume=resume, init=init,
+            command=command,
         )
         cut += [card.training["warning"]] if card.training.get("warning") else []
     if classifier_members > 1:
@@ -72,7 +74,7 @@ def train_all(data_root, out_dir, time_budget_min: float = 150, seed: int = 0, s
             FitConfig(epochs=200, batch_size=16, learning_rate=1e-3, patience=10, seed=seed + k, precision=precision,
                       time_budget_min=member_budget_min),
             PreprocessConfig(image_size=segmenter_size), split_path=split_file, negative_fraction=0.2, resume=resume,
-            command=command,
+            init=init, command=command,
         )
         cut += [card.training["warning"]] if card.training.get("warning") else []
     if segmenter_members > 1:

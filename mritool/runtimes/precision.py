@@ -40,17 +40,18 @@ def with_precision(model: keras.Model, precision: str) -> keras.Model:
         raise MritoolError(f"precision must be one of {PRECISIONS}, not {precision!r}")
     if precision == "int8":
         raise MritoolError("int8 runs on OpenVINO only: mritool quantize MODELS, then --runtime openvino --precision int8")
-    return _with_policy_everywhere(model, "mixed_bfloat16" if precision == "bfloat16" else "float32")
+    return with_policy(model, "mixed_bfloat16" if precision == "bfloat16" else "float32")
 
 
 def for_storage(model: keras.Model) -> keras.Model:
     """The same weights held as float16 (float32 output layers aside): half the file. Every runtime
     rebuilds the model at its own precision on loading (``with_precision``), so float16 is only how the
     numbers are stored."""
-    return _with_policy_everywhere(model, "float16")
+    return with_policy(model, "float16")
 
 
-def _with_policy_everywhere(model: keras.Model, wanted: str) -> keras.Model:
+def with_policy(model: keras.Model, wanted: str) -> keras.Model:
+    """The same weights under the Keras dtype policy ``wanted`` (float32 output layers aside)."""
     config = copy.deepcopy(model.get_config())
     layers = list(_inner_layers(config))
     current = {layer["config"]["dtype"]["config"]["name"] for layer, output in layers

@@ -17,6 +17,7 @@ from mritool.training.augment import AugmentConfig
 from mritool.training.dataset import evaluation_dataset, segmenter_training_dataset, training_data
 from mritool.bundle.fit_config import FitConfig
 from mritool.training.fit import fit, make_optimizer, prepare_session, resume_state
+from mritool.training.warm_start import started_from, warm_start
 
 
 def train_segmenter(
@@ -24,10 +25,10 @@ def train_segmenter(
     split_path=None, validation_fraction: float = 0.2, negative_fraction: float = 0.0,
     base_filters: int = 16, depth: int = 4, alpha: float = 0.7, gamma: float = 0.75,
     area_oversampling: bool = False, resume: bool = False, command: str | None = None,
-    augment: AugmentConfig = AugmentConfig(), runtime: RuntimeSpec = DEFAULT_RUNTIME,
+    augment: AugmentConfig = AugmentConfig(), runtime: RuntimeSpec = DEFAULT_RUNTIME, init=None,
 ) -> dict:
     """Train on tumor slices (plus ``negative_fraction`` empty ones), tune post-processing on ``runtime``'s
-    maps, write the card."""
+    maps, write the card. ``init`` (a model folder or ``default``): start from its segmenter's weights."""
     out_dir = Path(out_dir)
     data = training_data(data_root, out_dir, preprocessing, split_path, validation_fraction, fit_config.seed)
     train, validation, validation_stats = data.train, data.validation, data.validation_stats
@@ -45,8 +46,12 @@ def train_segmenter(
     train_positives = int(train["has_tumor"].sum())
     steps = fit_config.steps_per_epoch or math.ceil(train_positives / (1 - negative_fraction) / fit_config.batch_size)
     model, initial_epoch = resume_state(out_dir, "segmenter") if resume else (None, 0)
+    initial = started_from(init, "segmenter") if init is not None else None
     if model is None:
-        model = build_resunet(preprocessing.image_size, base_filters, depth)
+        if init is not None:
+            model = warm_start(init, "segmenter", preprocessing)
+        else:
+            model = build_resunet(preprocessing.image_size, base_filters, depth)
         model.compile(
             optimizer=make_optimizer(fit_config, steps),
             loss=FocalTverskyLoss(alpha, gamma),
@@ -66,7 +71,8 @@ def train_segmenter(
         postprocessing=postprocessing,
         validation_metrics=validation_metrics,
         training={**fit_config.to_dict(), "negative_fraction": negative_fraction, "area_oversampling": area_oversampling,
-                  "augmentation": augment.to_dict(), "validation_fraction": validation_fraction, **training, **hardware},
+                  "augmentation": augment.to_dict(), "validation_fraction": validation_fraction, "init": initial,
+                  **training, **hardware},
         data=data.card_section(data_root),
         reproduce=command,
     )

@@ -1,0 +1,31 @@
+import json
+
+import numpy as np
+import pytest
+
+from mritool.bundle.card import load_model
+from mritool.bundle.fit_config import FitConfig
+from mritool.data.preprocessing import PreprocessConfig
+from mritool.errors import MritoolError
+from mritool.segmenter.train import train_segmenter
+
+
+def test_a_stage_fine_tuned_from_a_bundle_starts_from_its_weights_and_says_so(phantoms, tiny_models, tmp_path):
+    initial, card = load_model(tiny_models, "segmenter")
+    config = FitConfig(epochs=1, batch_size=4, steps_per_epoch=1, learning_rate=1e-9)  # the weights barely move
+    common = dict(preprocessing=PreprocessConfig(image_size=32), validation_fraction=0.34, base_filters=4, depth=2)
+    train_segmenter(phantoms, tmp_path / "warm", config, init=tiny_models, **common)
+    train_segmenter(phantoms, tmp_path / "cold", FitConfig(**{**config.to_dict(), "seed": 1}), **common)
+    warm, cold = (load_model(tmp_path / name, "segmenter")[0] for name in ("warm", "cold"))
+    kernel = 0  # the first convolution's kernel
+    assert np.allclose(warm.weights[kernel].numpy(), initial.weights[kernel].numpy(), atol=1e-5)
+    assert not np.allclose(cold.weights[kernel].numpy(), initial.weights[kernel].numpy(), atol=1e-2)
+    recorded = json.loads((tmp_path / "warm" / "segmenter.json").read_text())["training"]["init"]
+    assert recorded == {"from": str(tiny_models), "bundle": None, "weights_sha256": card.weights_sha256}
+    assert json.loads((tmp_path / "cold" / "segmenter.json").read_text())["training"]["init"] is None
+
+
+def test_fine_tuning_keeps_the_preprocessing_the_weights_learnt_on(phantoms, tiny_models, tmp_path):
+    with pytest.raises(MritoolError, match="fine-tune it with the same preprocessing .e.g. --image-size 32"):
+        train_segmenter(phantoms, tmp_path, FitConfig(epochs=1, batch_size=4, steps_per_epoch=1), init=tiny_models,
+                        preprocessing=PreprocessConfig(image_size=64), validation_fraction=0.34, base_filters=4, depth=2)
