@@ -63,9 +63,10 @@ class StagesSpec:
 
 
 def stages_spec(models_dir=None, runtime: str | None = None, precision: str | None = None, tta: bool = False) -> StagesSpec:
-    """The stages of ``models_dir`` (the packaged default when None or ``default``) on the runtime the classifier's card was tuned on, or on ``runtime`` /
-    ``precision`` where given (a precision this machine does not compute natively becomes float32, see
-    ``runtimes.runnable``); a clear error for a missing folder or card. INT8 screens at the threshold
+    """The stages of ``models_dir`` (the packaged default when None or ``default``) on the runtime the
+    classifier's card was tuned on, or on ``runtime`` / ``precision`` where given (a precision this
+    machine does not compute natively becomes float32, see ``runtimes.runnable``); a clear error for a
+    missing folder or card. INT8 screens at the threshold
     ``mritool quantize`` chose on INT8 scores. ``tta``: the segmenter also sees each slice mirrored (the
     classifier does not: its threshold was chosen on plain scores)."""
     models_dir = model_folder(models_dir)

@@ -50,13 +50,13 @@ def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | Non
            overwrite: bool = False, tta: bool = False, resume: bool = False, engine: str = "local",
            ray_address: str | None = None, workers: int = 1, cpus_per_worker: int | None = None) -> ScreeningResult:
     """Screen the studies under ``scans`` (or the given ``studies``) with the models of ``models_dir`` (the
-    packaged default when None; or already loaded ``stages``, local engine only) on ``runtime`` / ``precision`` (default: those the models
-    were tuned on), on the ``local`` engine or on ``ray`` (``workers`` actors of ``cpus_per_worker``, at
-    ``ray_address`` or on a local Ray). Each patient's result is committed under ``out_dir/parts`` as it
-    finishes; ``resume`` keeps those valid for this bundle and settings and screens only the rest.
-    ``out_dir`` (default: ``SCANS-mritool`` in the current folder) must otherwise hold no earlier results
-    unless ``overwrite``. ``progress(done, total,
-    slices)`` counts the patients screened in this run."""
+    packaged default when None; or already loaded ``stages``, local engine only) on ``runtime`` /
+    ``precision`` (default: those the models were tuned on, as this machine runs them), on the ``local``
+    engine or on ``ray`` (``workers`` actors of ``cpus_per_worker``, at ``ray_address`` or on a local
+    Ray). Each patient's result is committed under ``out_dir/parts`` as it finishes; ``resume`` keeps
+    those valid for this bundle and settings and screens only the rest. ``out_dir`` (default:
+    ``SCANS-mritool`` in the current folder) must otherwise hold no earlier results unless
+    ``overwrite``. ``progress(done, total, slices)`` counts the patients screened in this run."""
     if engine not in ENGINES:
         raise MritoolError(f"engine must be one of {ENGINES}, not {engine!r}")
     if engine == "ray" and stages is not None:
