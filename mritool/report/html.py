@@ -142,7 +142,7 @@ def _provenance(origin: dict | None) -> str:
     if not origin:
         return '<p class="note">No provenance: this report was made from a table without its provenance.json.</p>'
     rows = "".join(f"<tr><th>{html.escape(label)}</th><td>{html.escape(_plain(origin.get(key)))}</td></tr>"
-                   for label, key in PROVENANCE_FIELDS)
+                   for label, key in PROVENANCE_FIELDS if origin.get(key) is not None)  # no note, no row
     return f'<h2>Provenance</h2><table class="provenance">{rows}</table>'
 
 
