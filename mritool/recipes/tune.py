@@ -8,7 +8,7 @@ classifier passes, so the best threshold and minimum lesion size differ.
 from dataclasses import replace
 from pathlib import Path
 
-from mritool.bundle.card import TARGET_SENSITIVITY, card_path, read_card, write_card
+from mritool.bundle.card import TARGET_SENSITIVITY, card_path, write_card
 from mritool.classifier.threshold import operating_point, patient_scores
 from mritool.io import write_csv_atomic
 from mritool.engine.stages import Stages
@@ -46,9 +46,8 @@ def tune_stages(data_root, models_dir, target_sensitivity: float = TARGET_SENSIT
     models_dir = Path(models_dir)
     data = labelled_data(data_root)
     validation = data.subset(evaluation_split(models_dir), "validation")
-    card = read_card(models_dir, "classifier")
-    runtime = runnable(card.runtime)  # this machine's: the card then names what its threshold was chosen on
-    classify, card = load_predictor(models_dir, "classifier", runtime)
+    classify, card = load_predictor(models_dir, "classifier")
+    runtime = runnable(card.runtime)  # what load_predictor ran here: the card then names it
     chosen = operating_point(classify, card.preprocessing, data, validation, models_dir, target_sensitivity, slice_context)
     card = replace(card, runtime=runtime, operating_point_reproduce=command, **chosen)
     write_card(models_dir, card)

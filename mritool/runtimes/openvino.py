@@ -63,14 +63,15 @@ def float_graph(load, weights_file: Path) -> Path:
     in the user's cache where their folder is read-only (an installed package's)."""
     import openvino as ov
 
+    core, key = ov.Core(), _key(weights_file)
     places = [weights_file.parent / "openvino", user_cache() / "openvino"]
     for place in places:
-        if _usable(ov.Core(), place / _key(weights_file)):
-            return place / _key(weights_file)
+        if _usable(core, place / key):
+            return place / key
     from mritool.runtimes.precision import with_precision  # Keras: only to convert
 
     place = next((place for place in places if _writable(place)), None)
-    cache = (place or Path(tempfile.mkdtemp(prefix="mritool-openvino-"))) / _key(weights_file)
+    cache = (place or Path(tempfile.mkdtemp(prefix="mritool-openvino-"))) / key
     with tempfile.TemporaryDirectory() as exported:
         with_precision(load(), "float32").export(exported, format="tf_saved_model", verbose=False)
         save_graph(ov.convert_model(exported), cache)

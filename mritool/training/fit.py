@@ -138,7 +138,7 @@ def fit(model, train_ds, val_ds, out_dir, name, config: FitConfig, steps_per_epo
         callbacks += [keras.callbacks.ModelCheckpoint(paths["best"], monitor=monitor, mode=mode, save_best_only=True,
                                                       initial_value_threshold=best), *watchers]
         if earlier is not None:
-            stale = len(earlier) - 1 - int(earlier.reset_index(drop=True).eq(best).to_numpy().nonzero()[0][-1])
+            stale = len(earlier) - 1 - int((earlier.to_numpy() == best).nonzero()[0][-1])  # epochs since the best
             callbacks.append(ResumedPlateau(watchers, float(best), stale))
     else:
         callbacks.append(keras.callbacks.ModelCheckpoint(paths["best"]))
