@@ -44,8 +44,8 @@ class FriendlyGroup(click.Group):
             return super().invoke(ctx)
         except MritoolError as exc:
             raise click.ClickException(str(exc)) from None
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
-            raise click.ClickException(f"{exc.filename or ''}: {exc.strerror}".lstrip(": ")) from None
+        except OSError as exc:  # a missing file, a full disk: the system's one-line reason is the message
+            raise click.ClickException(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": ")) from None
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)

@@ -8,25 +8,27 @@ from pathlib import Path
 
 import pandas as pd
 
-from mritool.errors import MritoolError
+from mritool.errors import MritoolError, OutputError
 
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)  # read once: the temporary file's 0600 becomes what a plain open() would have given
 
 
 def _replace_atomic(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except PermissionError:
-        raise MritoolError(f"{path.parent}: folder is not writable") from None
+    except OSError as exc:
+        raise OutputError(f"{path.parent}: cannot write into this folder ({exc.strerror})") from None
     try:
         with os.fdopen(handle, "wb") as stream:
             write(stream)
         os.chmod(temporary, 0o666 & ~_UMASK)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
         raise
 
 

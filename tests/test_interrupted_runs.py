@@ -73,13 +73,20 @@ def cohort(tmp_path_factory):
     return make_phantoms(tmp_path_factory.mktemp("cohort"), patients=24, slices=12, size=64, seed=5)
 
 
-def test_a_cohort_killed_mid_way_resumes_to_the_same_bytes_and_another_bundle_recomputes(cohort, tiny_models, tmp_path):
+@pytest.fixture(scope="module")
+def whole(cohort, tiny_models, tmp_path_factory):
+    """The cohort screened without interruption: what every interrupted run must end as."""
+    out = tmp_path_factory.mktemp("whole") / "out"
+    assert _screen(cohort, tiny_models, out).wait(timeout=600) == 0
+    return out
+
+
+def test_a_cohort_killed_mid_way_resumes_to_the_same_bytes_and_another_bundle_recomputes(cohort, tiny_models, whole,
+                                                                                       tmp_path):
     import json
 
     from mritool.recipes.screen import screen
 
-    whole = tmp_path / "whole"
-    assert _screen(cohort, tiny_models, whole).wait(timeout=600) == 0
     out = tmp_path / "out"
     process = _screen(cohort, tiny_models, out)
     parts = out / "parts"
@@ -103,3 +110,57 @@ def test_a_cohort_killed_mid_way_resumes_to_the_same_bytes_and_another_bundle_re
     fresh = screen(cohort, other, tmp_path / "fresh")
     assert again.resumed == 0
     assert _outputs(out) == _outputs(fresh.out_dir)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A tmpfs of its own (root can mount one), resized by calling it with a size in bytes, or "ro"."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+
+    def remount(option):
+        option = f"size={option}" if isinstance(option, int) else option
+        subprocess.run(["mount", "-o", f"remount,{option}", str(mount)], check=True)
+        return mount
+
+    yield remount
+    subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def _disk_bytes(folder) -> int:
+    return sum(path.stat().st_blocks * 512 for path in folder.rglob("*"))
+
+
+def test_a_full_disk_stops_the_run_with_one_line_and_resume_on_room_gives_the_same_bytes(cohort, tiny_models, whole,
+                                                                                       small_disk):
+    import json
+
+    disk = small_disk(_disk_bytes(whole) // 2 // 4096 * 4096)  # fills about half-way through the cohort
+    out = disk / "out"
+    full = _screen(cohort, tiny_models, out)
+    assert full.wait(timeout=600) != 0
+    stderr = full.stderr.read()
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1].endswith("cannot write (No space left on device)"), stderr
+    parts = [json.loads(path.read_text()) for path in (out / "parts").glob("*.json")]
+    assert 0 < len(parts) < 24  # it stopped mid-cohort ...
+    assert not any(part["result"]["problems"] for part in parts)  # ... and committed no fault as a patient's
+    assert not (out / "run.json").exists() and not (out / "slices.csv").exists() and not list(out.rglob("*.tmp"))
+
+    small_disk(256 * 2**20)  # room made, the same folder resumed
+    resumed = _screen(cohort, tiny_models, out, extra=["--resume"])
+    assert resumed.wait(timeout=600) == 0, resumed.stderr.read()
+    assert f"{len(parts)} taken from an earlier run" in resumed.stderr.read()
+    assert _outputs(out) == _outputs(whole)
+
+
+def test_a_read_only_output_folder_is_one_line_and_a_non_zero_exit(phantoms, tiny_models, small_disk):
+    disk = small_disk(2**20)
+    (disk / "out").mkdir()
+    small_disk("ro")
+    process = _screen(phantoms, tiny_models, disk / "out")
+    assert process.wait(timeout=300) != 0
+    lines = process.stderr.read().strip().splitlines()
+    assert lines == [f"Error: {disk / 'out'}: output folder is not writable"]

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from mritool.engine.patient import PatientResult, crashed, failed, read, written
+from mritool.engine.patient import PatientResult, failed, guarded, read, written
 from mritool.engine.screen_volume import screen_volume
 from mritool.engine.stages import Stages
 from mritool.engine.store import ResultStore
@@ -18,10 +18,8 @@ from mritool.volumes.readers import Study
 
 
 def _write(store: ResultStore | None, study: Study, volume, prediction, masks_dir: Path, after_write) -> PatientResult:
-    try:
-        result = written(study, volume, prediction, masks_dir, after_write)
-    except Exception as exc:  # noqa: BLE001 - one patient's failure must not stop the cohort
-        result = crashed(study, exc)
+    result, crashed = guarded(study, volume, written, study, volume, prediction, masks_dir, after_write)
+    result = result or crashed
     if store:
         store.commit(study, result)
     return result
@@ -49,14 +47,8 @@ def screen_studies(studies: list[Study], stages: Stages, masks_dir, batch_size: 
                 volume, error = upcoming.result()
             if number + 1 < len(studies):
                 upcoming = reader.submit(read, studies[number + 1])
-            finished = prediction = None
-            if volume is None:
-                finished = failed(study, error)
-            else:
-                try:
-                    prediction = screen_volume(volume, stages, batch_size, timings)
-                except Exception as exc:  # noqa: BLE001 - one patient's failure must not stop the cohort
-                    finished = crashed(study, exc)
+            prediction, finished = (None, failed(study, error)) if volume is None else \
+                guarded(study, volume, screen_volume, volume, stages, batch_size, timings)
             if finished is not None and store:
                 store.commit(study, finished)
             if pending:

@@ -3,7 +3,9 @@
 A ``PatientResult`` is small and JSON-safe (the pixels stay in the mask and figure files written), so a
 runner can commit it to disk as the patient finishes and a cluster worker can send it to the driver.
 Whatever goes wrong with one study, a read error or a worker that raises, becomes that study's error
-rows; it never stops the others.
+rows, one per slice; it never stops the others. A failure to write outputs (``OutputError``: a full
+disk, a read-only folder) is the machine's, not the study's: it stops the run and nothing of that study
+is committed, so a resumed run screens it again.
 """
 
 import json
@@ -13,9 +15,9 @@ from pathlib import Path
 from mritool.engine.records import slice_records, volume_record
 from mritool.engine.screen_volume import VolumePrediction, screen_volume
 from mritool.engine.stages import Stages
-from mritool.errors import MritoolError
+from mritool.errors import MritoolError, OutputError
 from mritool.volumes import Volume
-from mritool.volumes.readers import Study, read_study
+from mritool.volumes.readers import Study, read_study, slice_files
 from mritool.volumes.writers import writer_for
 
 
@@ -36,10 +38,6 @@ class PatientResult:
     def to_json(self) -> str:
         return json.dumps(asdict(self))
 
-    @classmethod
-    def from_json(cls, text: str) -> "PatientResult":
-        return cls(**json.loads(text))
-
 
 def read(study: Study) -> tuple[Volume | None, str | None]:
     try:
@@ -50,19 +48,35 @@ def read(study: Study) -> tuple[Volume | None, str | None]:
         return None, _failure(exc)
 
 
-def failed(study: Study, error: str) -> PatientResult:
-    """A study that gave no volume: every one of its files is accounted for by an error row."""
+def failed(study: Study, error: str, volume: Volume | None = None) -> PatientResult:
+    """A study that gave no result: one error row per slice (its image and truth mask, as its reader pairs
+    them, or as read where the ``volume`` was), so every file is accounted for and none twice."""
+    location = str(study.location)
+    if volume is None:
+        pairs = [(None, image, mask) for image, mask in slice_files(study)]
+    else:
+        pairs = [(ref.index, ref.source, ref.mask_source) for ref in volume.refs]
+        pairs += [(None, None, problem.path) if problem.is_mask else (None, problem.path, None)
+                  for problem in volume.problems]
     return PatientResult(study.patient_id, problems=[
-        {"patient_id": study.patient_id, "image_path": str(path), "study_path": str(study.location),
-         "status": "error", "error": error} for path in study.files])
+        {"patient_id": study.patient_id, "slice_index": index, "image_path": image and str(image),
+         "mask_path": mask and str(mask), "study_path": location, "status": "error", "error": error}
+        for index, image, mask in pairs])
+
+
+def guarded(study: Study, volume: Volume, step, *args):
+    """``(step(*args), None)``, or ``(None, the study's error rows)`` when the step raises: one patient's
+    failure must not stop the cohort, but one of the machine's (``OutputError``) must stop the run."""
+    try:
+        return step(*args), None
+    except OutputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one patient's failure must not stop the cohort
+        return None, failed(study, _failure(exc), volume)
 
 
 def _failure(exc: Exception) -> str:
     return f"screening failed: {type(exc).__name__}: {exc}"
-
-
-def crashed(study: Study, exc: Exception) -> PatientResult:
-    return failed(study, _failure(exc))
 
 
 def written(study: Study, volume: Volume, prediction: VolumePrediction, masks_dir: Path, after_write=None) -> PatientResult:
@@ -90,7 +104,8 @@ def screen_patient(study: Study, stages: Stages, masks_dir: Path, batch_size: in
     volume, error = read(study)
     if volume is None:
         return failed(study, error)
-    try:
-        return written(study, volume, screen_volume(volume, stages, batch_size), masks_dir, after_write)
-    except Exception as exc:  # noqa: BLE001 - one patient's failure must not stop the cohort
-        return crashed(study, exc)
+    prediction, crashed = guarded(study, volume, screen_volume, volume, stages, batch_size)
+    if crashed:
+        return crashed
+    result, crashed = guarded(study, volume, written, study, volume, prediction, masks_dir, after_write)
+    return result or crashed

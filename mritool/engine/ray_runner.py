@@ -11,6 +11,7 @@ Ray is the optional extra ``mritool[ray]`` (installed on every node of a cluster
 local Ray is started on this machine.
 """
 
+import json
 import os
 import pickle
 from collections.abc import Iterator
@@ -19,8 +20,10 @@ from pathlib import Path
 from mritool.engine.patient import PatientResult, screen_patient
 from mritool.engine.stages import StagesSpec
 from mritool.engine.store import ResultStore
-from mritool.errors import MritoolError
+from mritool.errors import MritoolError, OutputError
 from mritool.volumes.readers import Study
+
+FAULT = "output_fault"  # a reply that carries an OutputError instead of a result
 
 
 class _Worker:
@@ -35,9 +38,13 @@ class _Worker:
         results = []
         for blob in batch["study"]:
             study = pickle.loads(blob)
-            result = screen_patient(study, self.stages, self.masks_dir, self.batch_size, self.after_write)
-            if self.store:
-                self.store.commit(study, result)
+            try:
+                result = screen_patient(study, self.stages, self.masks_dir, self.batch_size, self.after_write)
+                if self.store:
+                    self.store.commit(study, result)
+            except OutputError as exc:  # the driver stops the run with this one line, not Ray's traceback
+                results.append(json.dumps({FAULT: str(exc)}))
+                continue
             results.append(result.to_json())
         return {"position": batch["position"], "result": results}
 
@@ -81,4 +88,6 @@ def screen_studies_ray(studies: list[Study], spec: StagesSpec, masks_dir, batch_
                                "after_write": after_write, "store": store},
     )
     for row in dataset.iter_rows():
-        yield int(row["position"]), PatientResult.from_json(row["result"])
+        if FAULT in (reply := json.loads(row["result"])):
+            raise OutputError(reply[FAULT])
+        yield int(row["position"]), PatientResult(**reply)

@@ -32,7 +32,8 @@ def merge_slices(slices: pd.DataFrame, records: list[dict]) -> pd.DataFrame:
 
 
 def with_problem_rows(merged: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFrame:
-    """``merged`` followed by ``problems`` (error rows without a slice number), slice numbers kept integers."""
+    """``merged`` followed by ``problems`` (error rows, with a slice number where one is known), slice numbers
+    kept integers."""
     table = pd.concat([merged, problems.reindex(columns=SLICE_COLUMNS)], ignore_index=True)
     table["slice_index"] = table["slice_index"].astype("Int64")
     return table

@@ -43,6 +43,12 @@ class VolumeReader(ABC):
     def read(self, study: Study) -> Volume:
         """The study's volume; unreadable slices are kept with their error, never dropped."""
 
+    def slice_files(self, study: Study) -> list[tuple[Path | None, Path | None]]:
+        """(image, truth mask) per slice as far as the file names tell, for a study that could not be read:
+        each file once. Formats whose files are not slices (a NIfTI volume, a DICOM series) list each file
+        as an image."""
+        return [(path, None) for path in study.files]
+
 
 _READERS: dict[str, VolumeReader] = {}
 
@@ -143,8 +149,19 @@ def read_manifest(folder: Path, roles) -> dict[str, str] | None:
     return {role: str(name) for role, name in manifest.items()}
 
 
-def read_study(study: Study) -> Volume:
+def _reader(study: Study) -> VolumeReader:
     readers = {reader.name: reader for reader in registered_readers()}
     if study.reader not in readers:
         raise MritoolError(f"{study.location}: no reader named {study.reader!r} is registered")
-    return readers[study.reader].read(study)
+    return readers[study.reader]
+
+
+def read_study(study: Study) -> Volume:
+    return _reader(study).read(study)
+
+
+def slice_files(study: Study) -> list[tuple[Path | None, Path | None]]:
+    try:
+        return _reader(study).slice_files(study)
+    except MritoolError:
+        return [(path, None) for path in study.files]

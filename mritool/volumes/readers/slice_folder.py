@@ -57,6 +57,18 @@ class SliceFolderReader(VolumeReader):
             truths.append(truth)
         return Volume(study.patient_id, self.name, refs, pixels, truths, problems=problems)
 
+    def slice_files(self, study: Study) -> list[tuple[Path | None, Path | None]]:
+        pairs: dict[str, list] = {}
+        ambiguous = []  # a second file for one slot (x_1.png and x_1.jpg) keeps a row of its own
+        for path in study.files:
+            is_mask = path.stem.endswith(MASK_SUFFIX)
+            pair = pairs.setdefault(path.stem[: -len(MASK_SUFFIX)] if is_mask else path.stem, [None, None])
+            if pair[is_mask] is None:
+                pair[is_mask] = path
+            else:
+                ambiguous.append((None, path) if is_mask else (path, None))
+        return [tuple(pairs[stem]) for stem in sorted(pairs, key=natural_key)] + ambiguous
+
 
 def _unique_stems(files) -> tuple[dict, dict, list[Problem]]:
     """Images and masks by stem; files whose stem another file shares (``x_1.png`` and ``x_1.jpg``) are
