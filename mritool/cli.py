@@ -393,6 +393,34 @@ def ensemble_command(**kwargs):
                f"specificity {metrics['specificity']:.3f} at threshold {metrics['threshold']:.4f}")
 
 
+@main.command("crossval")
+@click.argument("folds", nargs=-1, required=True, type=click.Path(file_okay=False))
+@click.option("--data", "data_root", required=True, type=click.Path(), help="The labelled root the folds were trained on.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for crossval.json, folds.csv and patients.csv.")
+@click.option("--target-sensitivity", default=TARGET_SENSITIVITY, show_default=True, type=click.FloatRange(0, 1, min_open=True))
+def crossval_command(**kwargs):
+    """Pool the folds' held-out predictions: the threshold and post-processing chosen on all of them, and
+    each fold scored at the choice made on the other folds (its mean and worst).
+
+    \b
+    Example:
+      mritool crossval runs/cv/fold_0 runs/cv/fold_1 runs/cv/fold_2 runs/cv/fold_3 runs/cv/fold_4 \\
+          --data ../shared/data/lgg/kaggle_3m --out docs/cv
+    """
+    from mritool.recipes.crossval import cross_validate
+
+    result = cross_validate(**kwargs)
+    pooled, nested = result["pooled_choice"], result["nested"]
+    click.echo(f"pooled choice: threshold {pooled['threshold']:.4f}, post-processing {pooled['postprocessing']}")
+    for name in ("mean", "worst"):
+        figures = nested[name]
+        click.echo(f"folds at the choice made without them, {name}: sensitivity {figures['sensitivity']:.3f}, "
+                   f"specificity {figures['specificity']:.3f}, per-patient Dice mean {figures['dice_mean']:.3f}, "
+                   f"median {figures['dice_median']:.3f}, worst patient {figures['dice_worst']:.3f}")
+    click.echo(f"tumor patients flagged: {nested['tumor_patients_flagged']}")
+
+
 @main.command("screen")
 @click.argument("scans", type=click.Path())
 @click.option("--models", "models_dir", default="default", show_default=True, type=MODELS,

@@ -1,0 +1,153 @@
+"""``crossval``: the operating point and post-processing that ship, chosen on the pooled out-of-fold
+predictions of every fold, and an honest estimate of how such a choice carries over.
+
+Each fold's model predicts its own held-out patients (scores and probability maps on the runtime its
+cards name, as ``screen`` runs it). Pooled, those predictions cover every patient once, so the
+classifier threshold and the segmenter's post-processing are chosen on all of them rather than on one
+fold's dozen. Scored on the patients it was chosen on, any choice looks better than it is; so each fold
+is also scored at the choice made on the *other* folds' predictions alone (a nested choice), which is
+what happens to a model trained on all patients and sent to new ones at the pooled choice. Folds are
+reported one by one, with their mean and worst, never the best alone.
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mritool.bundle.card import TARGET_SENSITIVITY
+from mritool.bundle.postprocessing import PostProcessConfig
+from mritool.classifier.operating_point import choose_threshold, roc_auc, screening_metrics
+from mritool.classifier.threshold import patient_scores
+from mritool.engine.stages import load_stages
+from mritool.errors import MritoolError
+from mritool.io import write_csv_atomic, write_text_atomic
+from mritool.segmenter.scoring import patient_dice, patient_maps, postprocess_by_patient
+from mritool.segmenter.tuning import tune_postprocessing
+from mritool.training.slices import LabelledData, evaluation_split, labelled_data, truth_masks
+
+
+@dataclass
+class OutOfFold:
+    """Every fold's predictions on its own held-out patients, row for row with ``slices`` (which has a
+    ``fold`` column)."""
+
+    slices: pd.DataFrame
+    probabilities: np.ndarray
+    scores: np.ndarray  # screening scores (slice context applied as each fold's card says)
+    maps: np.ndarray  # (n, s, s) float16 segmenter probabilities, every slice, no classifier in front
+    truth: np.ndarray  # (n, s, s) uint8
+
+    def rows(self, folds) -> np.ndarray:
+        return np.flatnonzero(self.slices["fold"].isin(list(folds)).to_numpy())
+
+    @property
+    def folds(self) -> list[int]:
+        return sorted(self.slices["fold"].unique())
+
+
+def out_of_fold(data: LabelledData, fold_dirs: list[Path]) -> OutOfFold:
+    tables, probabilities, scores, maps, truth, seen = [], [], [], [], [], {}
+    for fold, folder in enumerate(fold_dirs):
+        stages = load_stages(folder)
+        validation = data.subset(evaluation_split(folder), "validation")
+        for patient in validation["patient_id"].unique():
+            if patient in seen:
+                raise MritoolError(f"{patient} is held out by {fold_dirs[seen[patient]]} and {folder}: "
+                                   "folds must hold out disjoint patients")
+            seen[patient] = fold
+        fold_probabilities, fold_scores = patient_scores(data, validation, stages.classify,
+                                                         stages.classifier_preprocessing, stages.slice_context)
+        size = stages.segmenter_preprocessing.image_size
+        if maps and maps[0].shape[1] != size:
+            raise MritoolError(f"{folder}: segmenter works at {size} px, the first fold's at {maps[0].shape[1]}")
+        tables.append(validation.assign(fold=fold))
+        probabilities.append(fold_probabilities)
+        scores.append(fold_scores)
+        maps.append(patient_maps(data, validation, stages.segment, stages.segmenter_preprocessing))
+        truth.append(truth_masks(data, validation, size))
+    return OutOfFold(pd.concat(tables, ignore_index=True), np.concatenate(probabilities), np.concatenate(scores),
+                     np.concatenate(maps), np.concatenate(truth))
+
+
+def choose(oof: OutOfFold, rows: np.ndarray, target_sensitivity: float) -> tuple[float, PostProcessConfig]:
+    """The threshold reaching ``target_sensitivity`` on these rows' scores, then the post-processing with the
+    best mean per-patient Dice behind it."""
+    labels = oof.slices["has_tumor"].to_numpy(bool)[rows]
+    threshold = choose_threshold(labels, oof.scores[rows], target_sensitivity)
+    postprocessing, _ = tune_postprocessing(oof.slices.iloc[rows], oof.truth[rows], _screened_maps(oof, rows, threshold))
+    return threshold, postprocessing
+
+
+def _screened_maps(oof: OutOfFold, rows: np.ndarray, threshold: float) -> np.ndarray:
+    maps = oof.maps[rows].copy()
+    maps[oof.scores[rows] < threshold] = 0  # what the classifier stops never reaches the segmenter
+    return maps
+
+
+def outcome(oof: OutOfFold, rows: np.ndarray, threshold: float, postprocessing: PostProcessConfig):
+    """(figures, per-patient table) of these rows at this threshold and post-processing."""
+    slices = oof.slices.iloc[rows]
+    labels = slices["has_tumor"].to_numpy(bool)
+    screening = screening_metrics(labels, oof.scores[rows], threshold)
+    masks = postprocess_by_patient(slices, _screened_maps(oof, rows, threshold), postprocessing)
+    patients = patient_dice(slices, oof.truth[rows], masks)
+    tumor = slices.groupby("patient_id")["has_tumor"].any()
+    called = pd.Series(masks.reshape(len(masks), -1).any(axis=1), index=slices.index).groupby(slices["patient_id"]).any()
+    patients["has_tumor"] = patients["patient_id"].map(tumor).to_numpy()
+    patients["called_tumor"] = patients["patient_id"].map(called).to_numpy()
+    worst = patients.loc[patients["dice"].idxmin()]
+    figures = {
+        "patients": int(len(patients)),
+        "slices": int(len(slices)),
+        "classifier_auc": roc_auc(labels, oof.probabilities[rows]),
+        "sensitivity": screening["sensitivity"],
+        "specificity": screening["specificity"],
+        "tumor_patients_flagged": int((patients["has_tumor"] & patients["called_tumor"]).sum()),
+        "tumor_patients": int(patients["has_tumor"].sum()),
+        "dice_mean": float(patients["dice"].mean()),
+        "dice_median": float(patients["dice"].median()),
+        "dice_worst": float(worst["dice"]),
+        "worst_patient": str(worst["patient_id"]),
+    }
+    return figures, patients
+
+
+def cross_validate(data_root, fold_dirs, out_dir, target_sensitivity: float = TARGET_SENSITIVITY) -> dict:
+    """Writes ``crossval.json`` (the pooled choice, each fold at the choice made without it, their mean
+    and worst), ``folds.csv``, ``patients.csv`` (each patient's Dice at the nested choice) and
+    ``slices.csv`` (every out-of-fold score) into ``out_dir``; returns what crossval.json holds."""
+    fold_dirs = [Path(folder) for folder in fold_dirs]
+    if len(fold_dirs) < 2:
+        raise MritoolError("cross-validation needs at least two fold model folders")
+    oof = out_of_fold(labelled_data(data_root), fold_dirs)
+    rows, patients = [], []
+    for fold in oof.folds:
+        others = oof.rows(f for f in oof.folds if f != fold)
+        threshold, postprocessing = choose(oof, others, target_sensitivity)
+        figures, per_patient = outcome(oof, oof.rows([fold]), threshold, postprocessing)
+        rows.append({"fold": fold, "models": str(fold_dirs[fold]), **figures, "classifier_threshold": threshold,
+                     **{f"segmenter_{key}": value for key, value in postprocessing.to_dict().items()}})
+        patients.append(per_patient.assign(fold=fold))
+    table = pd.DataFrame(rows)
+    threshold, postprocessing = choose(oof, oof.rows(oof.folds), target_sensitivity)
+    pooled, _ = outcome(oof, oof.rows(oof.folds), threshold, postprocessing)
+    measures = ["classifier_auc", "sensitivity", "specificity", "dice_mean", "dice_median", "dice_worst"]
+    result = {
+        "folds": len(fold_dirs),
+        "target_sensitivity": target_sensitivity,
+        "pooled_choice": {"threshold": threshold, "postprocessing": postprocessing.to_dict(),
+                          "scope": "chosen and scored on every fold's held-out patients (optimistic)", **pooled},
+        "nested": {"scope": "each fold scored at the choice made on the other folds' held-out patients",
+                   "mean": table[measures].mean().to_dict(), "worst": table[measures].min().to_dict(),
+                   "tumor_patients_flagged": f"{table['tumor_patients_flagged'].sum()} of {table['tumor_patients'].sum()}"},
+    }
+    out_dir = Path(out_dir)
+    write_csv_atomic(out_dir / "folds.csv", table)
+    write_csv_atomic(out_dir / "patients.csv", pd.concat(patients, ignore_index=True))
+    write_csv_atomic(out_dir / "slices.csv", oof.slices[["fold", "patient_id", "slice_index", "has_tumor"]].assign(
+        tumor_probability=oof.probabilities, screening_score=oof.scores))
+    write_text_atomic(out_dir / "crossval.json", json.dumps(result, indent=2) + "\n")
+    return result

@@ -1,0 +1,54 @@
+"""Cross-validation pooling: each fold is scored at a choice made without its patients, the shipped
+choice on all of them, and the out-of-fold scores it reports are the ones the choices were made on."""
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from mritool.data.split import load_split, save_split
+from mritool.errors import MritoolError
+from mritool.recipes.crossval import cross_validate
+
+
+@pytest.fixture(scope="module")
+def folds(phantoms, tiny_models, tmp_path_factory):
+    """Two fold folders of the tiny models whose splits hold out disjoint patients."""
+    split = load_split(tiny_models / "split.json")
+    patients = sorted(split["train"] + split["validation"])
+    root = tmp_path_factory.mktemp("folds")
+    folders = []
+    for fold, held_out in enumerate((patients[:3], patients[3:])):
+        folder = root / f"fold_{fold}"
+        shutil.copytree(tiny_models, folder)
+        save_split({"train": [p for p in patients if p not in held_out], "validation": held_out, "test": []},
+                   folder / "split.json")
+        folders.append(folder)
+    return folders
+
+
+def test_each_fold_is_scored_at_a_threshold_chosen_on_the_other_folds(phantoms, folds, tmp_path):
+    result = cross_validate(phantoms, folds, tmp_path, target_sensitivity=0.9)
+    slices = pd.read_csv(tmp_path / "slices.csv")
+    table = pd.read_csv(tmp_path / "folds.csv")
+    assert sorted(slices.groupby("fold")["patient_id"].nunique()) == [3, 3] and len(slices) == 6 * 12
+    for _, row in table.iterrows():
+        chosen_on = slices[slices["fold"] != row["fold"]]
+        tumor = chosen_on[chosen_on["has_tumor"]]
+        assert (tumor["screening_score"] >= row["classifier_threshold"]).mean() >= 0.9  # reached where it was chosen
+        scored = slices[slices["fold"] == row["fold"]]
+        negatives = scored[~scored["has_tumor"]]
+        assert row["specificity"] == pytest.approx((negatives["screening_score"] < row["classifier_threshold"]).mean())
+    tumor = slices[slices["has_tumor"]]
+    assert (tumor["screening_score"] >= result["pooled_choice"]["threshold"]).mean() >= 0.9
+    patients = pd.read_csv(tmp_path / "patients.csv")
+    assert sorted(patients["patient_id"]) == sorted(slices["patient_id"].unique())
+    assert result["nested"]["mean"]["dice_mean"] == pytest.approx(table["dice_mean"].mean())
+    assert result["nested"]["worst"]["dice_worst"] == pytest.approx(patients["dice"].min())
+    assert json.loads((tmp_path / "crossval.json").read_text()) == result
+
+
+def test_folds_that_hold_out_one_patient_twice_are_refused(phantoms, folds, tmp_path):
+    with pytest.raises(MritoolError, match="folds must hold out disjoint patients"):
+        cross_validate(phantoms, [folds[0], folds[0]], tmp_path)
