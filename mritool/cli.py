@@ -36,6 +36,23 @@ PRECISION_HELP = ("auto: mixed_bfloat16 where the CPU computes bfloat16 natively
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+class Registered(click.Choice):
+    """A choice among the names a registry holds when the command runs, so a runtime registered after this
+    module was imported (a plugin, a test) is accepted as the built-in ones are."""
+
+    def __init__(self, names):
+        self._names = names
+        super().__init__(())
+
+    @property
+    def choices(self):
+        return tuple(self._names())
+
+    @choices.setter
+    def choices(self, _):  # click's __init__ sets it; the registry is the one source
+        pass
+
+
 class FriendlyGroup(click.Group):
     """Turns expected failures into one line on stderr and a non-zero exit, never a traceback."""
 
@@ -432,7 +449,7 @@ def crossval_command(**kwargs):
 @click.option("--batch-size", default=32, show_default=True, type=click.IntRange(1))
 @click.option("--voxel-mm3", type=click.FloatRange(0, min_open=True),
               help="Voxel volume for studies without geometry (2D slice folders); NIfTI and DICOM give their own.")
-@click.option("--runtime", type=click.Choice(registered_runtimes()),
+@click.option("--runtime", type=Registered(registered_runtimes),
               help="Default: the runtime the models were tuned on (OpenVINO, compiled once and cached beside the "
                    "weights). onnxruntime runs float32 and needs the onnx extra.")
 @click.option("--precision", type=click.Choice(PRECISIONS),

@@ -7,7 +7,6 @@ steps a ResNet50 from scratch needs before it rules slices out (24 patients, 15 
 needs is kept: the intermediate checkpoints are removed once both stages are trained.
 """
 
-import shutil
 from pathlib import Path
 
 from mritool.bundle.fit_config import FitConfig
@@ -18,6 +17,7 @@ from mritool.data.synthetic import make_phantoms
 from mritool.recipes.evaluate import split_studies
 from mritool.recipes.screen import ScreeningResult, screen
 from mritool.segmenter.train import train_segmenter
+from mritool.training.fit import discard_checkpoint
 from mritool.training.slices import labelled_slices
 
 DEMO_SIZE = 64
@@ -48,7 +48,8 @@ def run_demo(out_dir, seed: int = 0, patients: int = 24, slices: int = 16, class
                                             patience=segmenter_epochs, seed=seed),
                     preprocessing, split_path=split_path, base_filters=8, depth=3, negative_fraction=0.2,
                     command=command)
-    shutil.rmtree(models / "checkpoints", ignore_errors=True)
+    for stage in ("classifier", "segmenter"):
+        discard_checkpoint(models, stage)
     log(f"screening the {len(split['validation'])} held-out patients")
     result = screen(models_dir=models, out_dir=out_dir / "screening", studies=split_studies(data, split, "validation"),
                     overwrite=True)

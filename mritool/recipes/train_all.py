@@ -27,6 +27,7 @@ from mritool.recipes.evaluate import evaluate_pipeline
 from mritool.recipes.tune import tune_stages
 from mritool.segmenter.train import train_segmenter
 from mritool.bundle.fit_config import FitConfig
+from mritool.training.fit import discard_checkpoint
 from mritool.training.slices import labelled_slices, split_for_training
 
 TRAINING_SHARE = 0.9  # the rest: prediction, tuning and evaluation
@@ -58,6 +59,7 @@ def train_all(data_root, out_dir, time_budget_min: float = 150, seed: int = 0, s
             PreprocessConfig(image_size=classifier_size), split_path=split_file, resume=resume, init=init,
             command=command,
         )
+        discard_checkpoint(member, "classifier")
         cut += [card.training["warning"]] if card.training.get("warning") else []
     if classifier_members > 1:
         log(f"classifier: the mean of {classifier_members}")
@@ -76,6 +78,7 @@ def train_all(data_root, out_dir, time_budget_min: float = 150, seed: int = 0, s
             PreprocessConfig(image_size=segmenter_size), split_path=split_file, negative_fraction=0.2, resume=resume,
             init=init, command=command,
         )
+        discard_checkpoint(member, "segmenter")
         cut += [card.training["warning"]] if card.training.get("warning") else []
     if segmenter_members > 1:
         log(f"segmenter: the mean of {segmenter_members}")

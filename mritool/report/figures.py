@@ -26,6 +26,7 @@ PANEL = 256
 TITLE_HEIGHT = 28
 TRUTH_BGR = (233, 180, 86)
 PREDICTION_BGR = (0, 159, 230)
+COLOUR_NAMES = {TRUTH_BGR: "sky blue", PREDICTION_BGR: "orange"}  # what the report's legend calls them
 JPEG_OPTIONS = [cv2.IMWRITE_JPEG_QUALITY, 85,  # full-resolution colour: 4:2:0 smears the one-pixel outlines to gray
                 cv2.IMWRITE_JPEG_SAMPLING_FACTOR, cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444]
 VIEWER_TILE = 128

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from mritool.io import write_text_atomic
-from mritool.report.figures import VIEWER_KINDS, flag
+from mritool.report.figures import COLOUR_NAMES, PREDICTION_BGR, TRUTH_BGR, VIEWER_KINDS, flag
 from mritool.report.plots import dice_strip, score_trace, volume_scatter
 
 STYLE = """
@@ -222,8 +222,9 @@ def write_report(path, summary: dict, patients: pd.DataFrame, figures: pd.DataFr
 <style>{STYLE}</style></head>
 <body>
 <h1>mritool screening report</h1>
-<p class="note">Research use only; not a medical device. Figures: green, true mask; red, predicted mask.
-Viewer: the FLAIR in grayscale, blue the true outline, orange the predicted outline.</p>
+<p class="note">Research use only; not a medical device. Figures: {COLOUR_NAMES[TRUTH_BGR]}, true mask;
+{COLOUR_NAMES[PREDICTION_BGR]}, predicted mask. Viewer: the FLAIR in grayscale, {COLOUR_NAMES[TRUTH_BGR]} the true outline,
+{COLOUR_NAMES[PREDICTION_BGR]} the predicted outline.</p>
 {warning}
 {_provenance(origin)}
 <h2>Summary</h2><ul>{items}</ul>

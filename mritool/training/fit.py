@@ -98,6 +98,15 @@ def checkpoint_paths(out_dir: Path, name: str) -> dict:
     }
 
 
+def discard_checkpoint(out_dir: Path, name: str) -> None:
+    """A finished stage's resume state goes (its last epoch with the optimizer's state, three times the
+    weights' size): a resumed run keeps a stage whose card is written and never reads it again."""
+    last = checkpoint_paths(Path(out_dir), name)["last"]
+    last.unlink(missing_ok=True)
+    if last.parent.is_dir() and not any(last.parent.iterdir()):
+        last.parent.rmdir()
+
+
 def resume_state(out_dir: Path, name: str):
     """(model, initial_epoch) from the last checkpoint and its log, or (None, 0) for a fresh start."""
     paths = checkpoint_paths(out_dir, name)

@@ -17,6 +17,7 @@ def test_train_all_stops_on_budget_and_leaves_one_folder_screen_uses(phantoms, t
     assert segmenter["training"]["negative_fraction"] == 0.2
     assert segmenter["postprocessing_tuning"]["scope"].startswith("validation patients, behind the classifier")
     assert 0 <= metrics["per-patient Dice mean"] <= 1 and metrics["subset"] == "validation"
+    assert not (models / "checkpoints").exists()  # the folder screen gets holds no resume state
     result = screen(phantoms, models, tmp_path / "screened", qa="none")
     assert len(result.slices) == 72
 
@@ -34,12 +35,21 @@ def test_train_all_can_screen_on_the_mean_of_several_models_of_each_stage(phanto
     assert len(screen(phantoms, models, tmp_path / "screened", qa="none").slices) == 72
 
 
-def test_a_resumed_train_all_keeps_finished_stages_and_continues_the_others(phantoms, tmp_path):
+def test_a_resumed_train_all_keeps_finished_stages_and_continues_the_others(phantoms, tmp_path, monkeypatch):
+    import mritool.recipes.train_all as recipe
+    from mritool.training.fit import discard_checkpoint
+
+    def keep_the_segmenters(folder, stage):
+        if stage != "segmenter":
+            discard_checkpoint(folder, stage)
+
     models, lines = tmp_path / "models", []
-    train_all(phantoms, models, time_budget_min=0.05, classifier_size=32, segmenter_size=32, log=lambda _: None)
+    with monkeypatch.context() as patch:  # as if killed after the segmenter's epoch, before its card was written
+        patch.setattr(recipe, "discard_checkpoint", keep_the_segmenters)
+        train_all(phantoms, models, time_budget_min=0.05, classifier_size=32, segmenter_size=32, log=lambda _: None)
     classifier = json.loads((models / "classifier.json").read_text())
     split = (models / "split.json").read_text()
-    (models / "segmenter.json").unlink()  # as if killed while the segmenter trained
+    (models / "segmenter.json").unlink()  # its last epoch's checkpoint is there, its card is not
     train_all(phantoms, models, time_budget_min=0.05, classifier_size=32, segmenter_size=32, seed=5, resume=True,
               log=lines.append)
     assert "classifier: trained by the earlier run" in lines

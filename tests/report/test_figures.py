@@ -5,7 +5,7 @@ import pytest
 
 from mritool.errors import MritoolError
 
-from mritool.report.figures import PANEL, PREDICTION_BGR, TRUTH_BGR, contact_sheet, export_figures, overlay, slice_figure, wants_figure
+from mritool.report.figures import COLOUR_NAMES, PANEL, PREDICTION_BGR, TRUTH_BGR, contact_sheet, export_figures, overlay, slice_figure, wants_figure
 
 
 def test_overlay_tints_and_outlines_only_the_mask():
@@ -86,3 +86,12 @@ def test_viewer_strips_hold_a_tile_per_slice_with_each_outline_in_its_own_colour
     assert tuple(truth[truth[..., 3] > 0][0]) == (*TRUTH_BGR, 255)
     assert tuple(prediction[prediction[..., 3] > 0][0]) == (*PREDICTION_BGR, 255)
     assert not (truth[VIEWER_TILE // 2, VIEWER_TILE // 2, 3])  # an outline, not a filled region
+
+
+@pytest.mark.parametrize("bgr", [TRUTH_BGR, PREDICTION_BGR])
+def test_the_legend_names_each_mask_by_the_hue_it_is_drawn_in(bgr):
+    import colorsys
+
+    hue = colorsys.rgb_to_hsv(*(channel / 255 for channel in bgr[::-1]))[0] * 360
+    named = next(name for name, (low, high) in {"orange": (20, 45), "sky blue": (185, 215)}.items() if low <= hue <= high)
+    assert COLOUR_NAMES[bgr] == named

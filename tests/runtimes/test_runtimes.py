@@ -130,3 +130,35 @@ def test_a_read_only_model_folder_caches_its_graph_once_in_the_user_cache(tiny_m
         raise AssertionError("the cached graph was not found")
 
     assert openvino.float_graph(converted_again, models / "segmenter.keras") == first
+
+
+def test_a_runtime_registered_from_outside_the_package_is_one_screen_accepts(phantoms, tiny_models, tmp_path,
+                                                                            monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from mritool.cli import main
+    from mritool.runtimes import base, register_runtime
+
+    batches = []
+
+    def toy(load, precision, weights_file):
+        model = load()
+
+        def predict(batch):
+            batches.append(len(batch))
+            return np.asarray(model(batch, training=False), np.float32)
+        return predict
+
+    monkeypatch.setattr(base, "_RUNTIMES", dict(base._RUNTIMES))
+    monkeypatch.setattr(base, "_PRECISIONS", dict(base._PRECISIONS))
+    register_runtime("toy", toy, lambda: ("float32",))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["screen", str(phantoms), "--models", str(tiny_models), "--out", str(out),
+                                       "--qa", "none", "--runtime", "toy"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "provenance.json").read_text())["runtime"] == "toy float32"
+    assert len(batches) >= 6  # each patient's slices went through it
+    unknown = CliRunner().invoke(main, ["screen", str(phantoms), "--runtime", "nope"])
+    assert unknown.exit_code == 2 and "'toy'" in unknown.output  # offered beside the built-in ones
