@@ -1,4 +1,6 @@
 import os
+import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -100,3 +102,21 @@ def real_segmenter(real_data, tmp_path_factory):
     weights = tmp_path_factory.mktemp("real_segmenter") / "segmenter.keras"
     model.save(weights)
     return model, weights, x[1::2], x[::2]
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A tmpfs of its own (root can mount one), resized by calling it with a size in bytes, or "ro"."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if not shutil.which("mount") or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)],
+                                                     capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (needs root and mount)")
+
+    def remount(option):
+        option = f"size={option}" if isinstance(option, int) else option
+        subprocess.run(["mount", "-o", f"remount,{option}", str(mount)], check=True)
+        return mount
+
+    yield remount
+    subprocess.run(["umount", "-l", str(mount)], check=True)

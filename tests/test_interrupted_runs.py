@@ -112,23 +112,6 @@ def test_a_cohort_killed_mid_way_resumes_to_the_same_bytes_and_another_bundle_re
     assert _outputs(out) == _outputs(fresh.out_dir)
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A tmpfs of its own (root can mount one), resized by calling it with a size in bytes, or "ro"."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)], capture_output=True).returncode:
-        pytest.skip("cannot mount a tmpfs here (needs root)")
-
-    def remount(option):
-        option = f"size={option}" if isinstance(option, int) else option
-        subprocess.run(["mount", "-o", f"remount,{option}", str(mount)], check=True)
-        return mount
-
-    yield remount
-    subprocess.run(["umount", "-l", str(mount)], check=True)
-
-
 def _disk_bytes(folder) -> int:
     return sum(path.stat().st_blocks * 512 for path in folder.rglob("*"))
 

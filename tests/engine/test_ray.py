@@ -34,3 +34,19 @@ def test_ray_and_local_engines_give_identical_tables_and_files(phantoms, tiny_mo
     errors = remote.slices[remote.slices["status"] == "error"]
     assert errors["image_path"].str.endswith("broken_flair.nii.gz").tolist() == [True]  # the rest finished
     assert remote.summary["patients"] == 7
+
+
+def test_a_full_disk_under_a_ray_worker_stops_the_run_with_one_line(phantoms, tiny_models, small_disk):
+    import os
+
+    from mritool.errors import OutputError
+
+    disk = small_disk(4 * 2**20)
+    stat = os.statvfs(disk)
+    (disk / "filler").write_bytes(bytes(stat.f_bavail * stat.f_frsize - 96 * 1024))  # room for a patient or so
+    try:
+        with pytest.raises(OutputError, match=r"cannot write \(No space left on device\)$"):
+            screen(phantoms, tiny_models, disk / "out", qa="all", engine="ray", workers=1)
+    finally:
+        ray.shutdown()
+    assert not (disk / "out" / "run.json").exists()
