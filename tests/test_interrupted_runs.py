@@ -1,5 +1,8 @@
-"""Real ``mritool screen`` processes killed at random moments, the first model conversion included:
-nothing complete-looking is left behind, and the re-run gives what an uninterrupted run gives."""
+"""Real ``mritool screen`` processes killed inside a mask write, a figure write, a patient's commit and
+the final merge, and at a random moment (the first model conversion included), each kill point drawn
+from the system's random source and printed: nothing complete-looking is left behind, and ``--resume``
+ends with the bytes of an uninterrupted run. Resumed runs recompute exactly what a change of input,
+TTA, QA choice or runtime invalidates. A full disk and a read-only folder stop a run with one line."""
 
 import random
 import shutil
@@ -7,53 +10,20 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
-import pandas as pd
 import pytest
 
-RESULT_COLUMNS = ["patient_id", "slice_index", "tumor_probability", "predicted_area_px", "status"]
+KILL_POINT = Path(__file__).with_name("kill_point.py")
 
 
-def _screen(scans, models, out, overwrite=False, extra=()):
-    command = [sys.executable, "-m", "mritool", "screen", str(scans), "--models", str(models), "--out", str(out),
-               "--qa", "positives"] + (["--overwrite"] if overwrite else []) + list(extra)
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+def _command(scans, models, out, extra=()):
+    return ["screen", str(scans), "--models", str(models), "--out", str(out), "--qa", "positives", *extra]
 
 
-def _results(out):
-    return pd.read_csv(out / "slices.csv")[RESULT_COLUMNS]
-
-
-@pytest.fixture(scope="module")
-def reference(phantoms, tiny_models, tmp_path_factory):
-    """An uninterrupted run from a model folder with no compiled cache yet, and its wall time."""
-    models = tmp_path_factory.mktemp("models")
-    shutil.copytree(tiny_models, models, dirs_exist_ok=True, ignore=shutil.ignore_patterns("openvino"))
-    out = tmp_path_factory.mktemp("reference") / "out"
-    started = time.monotonic()
-    process = _screen(phantoms, models, out)
-    assert process.wait(timeout=300) == 0, process.stderr.read()
-    return _results(out), time.monotonic() - started
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_a_killed_run_leaves_nothing_complete_looking_and_a_rerun_matches(reference, phantoms, tiny_models, tmp_path, seed):
-    expected, wall = reference
-    models = tmp_path / "models"
-    shutil.copytree(tiny_models, models, ignore=shutil.ignore_patterns("openvino"))  # the first conversion can be hit
-    out = tmp_path / "out"
-    process = _screen(phantoms, models, out)
-    time.sleep(random.Random(seed).uniform(0.2, 0.95) * wall)
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=60)
-    if (out / "run.json").exists():  # marked complete before the signal landed (even if it hit the exit): whole
-        pd.testing.assert_frame_equal(_results(out), expected)
-    else:
-        assert process.returncode != 0
-    rerun = _screen(phantoms, models, out, overwrite=True)
-    assert rerun.wait(timeout=300) == 0, rerun.stderr.read()
-    assert (out / "run.json").is_file()
-    pd.testing.assert_frame_equal(_results(out), expected)
+def _screen(scans, models, out, extra=()):
+    return subprocess.Popen([sys.executable, "-m", "mritool", *_command(scans, models, out, extra)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
 def _outputs(out):
@@ -73,12 +43,62 @@ def cohort(tmp_path_factory):
     return make_phantoms(tmp_path_factory.mktemp("cohort"), patients=24, slices=12, size=64, seed=5)
 
 
+def _fresh_models(tiny_models, folder):
+    """A copy of the models without their compiled graph, so a run starts with the first conversion."""
+    shutil.copytree(tiny_models, folder, ignore=shutil.ignore_patterns("openvino"))
+    return folder
+
+
 @pytest.fixture(scope="module")
-def whole(cohort, tiny_models, tmp_path_factory):
-    """The cohort screened without interruption: what every interrupted run must end as."""
-    out = tmp_path_factory.mktemp("whole") / "out"
-    assert _screen(cohort, tiny_models, out).wait(timeout=600) == 0
-    return out
+def whole_run(cohort, tiny_models, tmp_path_factory):
+    """The cohort screened without interruption, the first conversion included: what every interrupted run
+    must end as, and its wall time."""
+    models = _fresh_models(tiny_models, tmp_path_factory.mktemp("whole") / "models")
+    out = models.parent / "out"
+    started = time.monotonic()
+    assert _screen(cohort, models, out).wait(timeout=600) == 0
+    return out, time.monotonic() - started
+
+
+@pytest.fixture(scope="module")
+def whole(whole_run):
+    return whole_run[0]
+
+
+def _resumed_to_the_same_bytes(cohort, models, out, whole, point):
+    assert not (out / "run.json").exists() and not (out / "slices.csv").exists(), point
+    resumed = _screen(cohort, models, out, extra=["--resume"])
+    assert resumed.wait(timeout=600) == 0, resumed.stderr.read()
+    assert _outputs(out) == _outputs(whole), point
+
+
+@pytest.mark.parametrize("pattern", ["/masks/", "/figures/", "/parts/", "/slices.csv"])
+def test_a_run_killed_inside_a_write_resumes_to_the_same_bytes(cohort, tiny_models, whole, tmp_path, pattern):
+    writes = len([path for path in whole.rglob("*") if path.is_file() and pattern in str(path)])
+    target = random.SystemRandom().randint(1, writes)
+    point = f"killed inside write {target} of {writes} into {pattern!r}"
+    print(point)  # the kill point, recorded in the test's output
+    out = tmp_path / "out"
+    killed = subprocess.run([sys.executable, str(KILL_POINT), pattern, str(target),
+                             *_command(cohort, tiny_models, out)], capture_output=True, text=True, timeout=600)
+    assert killed.returncode == -signal.SIGKILL, f"{point}: the run ended before it ({killed.stderr})"
+    assert [path.name for path in out.rglob(".*.tmp")], point  # the half-written file, under a temporary name only
+    _resumed_to_the_same_bytes(cohort, tiny_models, out, whole, point)
+
+
+def test_a_run_killed_at_a_random_moment_resumes_to_the_same_bytes(cohort, tiny_models, whole_run, tmp_path):
+    whole, wall = whole_run
+    models = _fresh_models(tiny_models, tmp_path / "models")  # the first conversion can be hit
+    moment = random.SystemRandom().uniform(0.05, 0.7) * wall
+    point = f"killed {moment:.2f} s into a run that takes {wall:.2f} s"
+    print(point)
+    out = tmp_path / "out"
+    process = _screen(cohort, models, out)
+    time.sleep(moment)
+    assert process.poll() is None, f"{point}: the run ended before it"
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(timeout=60) == -signal.SIGKILL
+    _resumed_to_the_same_bytes(cohort, models, out, whole, point)
 
 
 def test_a_cohort_killed_mid_way_resumes_to_the_same_bytes_and_another_bundle_recomputes(cohort, tiny_models, whole,
@@ -147,3 +167,22 @@ def test_a_read_only_output_folder_is_one_line_and_a_non_zero_exit(phantoms, tin
     assert process.wait(timeout=300) != 0
     lines = process.stderr.read().strip().splitlines()
     assert lines == [f"Error: {disk / 'out'}: output folder is not writable"]
+
+
+@pytest.mark.parametrize("change", ["an input file", "tta", "qa", "runtime"])
+def test_a_resume_recomputes_exactly_what_a_change_invalidates(cohort, tiny_models, tmp_path, change):
+    from mritool.recipes.screen import screen
+
+    scans = tmp_path / "scans"
+    shutil.copytree(cohort, scans)
+    first = screen(scans, tiny_models, tmp_path / "out", qa="positives", runtime="openvino")
+    settings = {"qa": "positives", "runtime": "openvino"}
+    if change == "an input file":  # one slice of one patient replaced by another slice of the same patient
+        patient = sorted(path for path in scans.iterdir() if path.is_dir())[3]
+        shutil.copyfile(patient / f"{patient.name}_2.tif", patient / f"{patient.name}_5.tif")
+    else:
+        settings |= {"tta": {"tta": True}, "qa": {"qa": "all"}, "runtime": {"runtime": "keras"}}[change]
+    resumed = screen(scans, tiny_models, first.out_dir, resume=True, **settings)
+    fresh = screen(scans, tiny_models, tmp_path / "fresh", **settings)
+    assert resumed.resumed == (23 if change == "an input file" else 0)
+    assert _outputs(resumed.out_dir) == _outputs(fresh.out_dir)
