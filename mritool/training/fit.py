@@ -54,6 +54,10 @@ class BudgetCosine(keras.callbacks.Callback):
     def on_train_batch_begin(self, batch, logs=None):
         self.model.optimizer.learning_rate = self.rate_at(time.monotonic() - self.started)
 
+    def on_epoch_end(self, epoch, logs=None):  # into the log, as the plateau schedule's rate is
+        if logs is not None:
+            logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+
 
 class ResumedPlateau(keras.callbacks.Callback):
     """On a resumed run, gives early stopping and learning-rate reduction the best value and the epochs
@@ -147,7 +151,7 @@ def fit(model, train_ds, val_ds, out_dir, name, config: FitConfig, steps_per_epo
         callbacks += [keras.callbacks.ModelCheckpoint(paths["best"], monitor=monitor, mode=mode, save_best_only=True,
                                                       initial_value_threshold=best), *watchers]
         if earlier is not None:
-            stale = len(earlier) - 1 - int((earlier.to_numpy() == best).nonzero()[0][-1])  # epochs since the best
+            stale = len(earlier) - 1 - int((earlier.to_numpy() == best).nonzero()[0][0])  # epochs since the best
             callbacks.append(ResumedPlateau(watchers, float(best), stale))
     else:
         callbacks.append(keras.callbacks.ModelCheckpoint(paths["best"]))
@@ -176,12 +180,12 @@ def fit(model, train_ds, val_ds, out_dir, name, config: FitConfig, steps_per_epo
         print(f"WARNING: {warning}", file=sys.stderr)
     plot_learning_curve(log, paths["curve"])
     if config.schedule != "plateau":
-        best = log[monitor].iloc[-1]
-    else:
-        best = log[monitor].max() if mode == "max" else log[monitor].min()
+        best, kept = log[monitor].iloc[-1], -1
+    else:  # the checkpoint kept the first epoch that reached the best value (later ties do not replace it)
+        best, kept = (log[monitor].max() if mode == "max" else log[monitor].min()), 0
     return {
         "epochs_run": int(len(log)),
-        "best_epoch": int(log.loc[log[monitor] == best, "epoch"].iloc[-1]) + 1,
+        "best_epoch": int(log.loc[log[monitor] == best, "epoch"].iloc[kept]) + 1,
         "monitor": monitor,
         "best_value": float(best),
         "stopped_by_time_budget": bool(budget and budget.stopped_early),

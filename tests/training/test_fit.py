@@ -141,3 +141,43 @@ def test_a_resumed_plateau_run_keeps_the_earlier_best_epoch_and_its_patience(pha
     assert training["epochs_run"] == 2 and training["best_epoch"] == 1  # stopped after one stale epoch, not three
     best = keras.models.load_model(tmp_path / "segmenter.keras", compile=False).get_weights()
     assert all(np.array_equal(a, b) for a, b in zip(kept, best))
+
+
+def _toy_fit(tmp_path, config, trainable=True, initial_epoch=0, model=None):
+    """fit() on a one-layer model: the schedule's behaviour without a real network's cost."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from mritool.training.fit import fit
+
+    x = np.random.default_rng(0).normal(size=(16, 4)).astype("float32")
+    y = (x[:, :1] > 0).astype("float32")
+    if model is None:
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.trainable = trainable
+        model.compile(keras.optimizers.Adam(config.learning_rate), loss="binary_crossentropy")
+    train = tf.data.Dataset.from_tensor_slices((x, y)).batch(4).repeat()
+    summary = fit(model, train, tf.data.Dataset.from_tensor_slices((x, y)).batch(4), tmp_path, "toy", config, 2,
+                  initial_epoch=initial_epoch)
+    return model, summary, pd.read_csv(tmp_path / "toy_log.csv")
+
+
+def test_plateau_halves_the_rate_when_validation_stalls_stops_after_patience_and_keeps_the_first_best(tmp_path):
+    import numpy as np
+
+    config = FitConfig(epochs=20, batch_size=4, patience=3, learning_rate=1e-3, precision="float32")
+    _, summary, log = _toy_fit(tmp_path, config, trainable=False)  # validation never improves on the first epoch
+    assert summary["epochs_run"] == 4 and not summary["stopped_by_time_budget"]  # patience 3 after the best
+    assert np.allclose(log["learning_rate"], [1e-3, 1e-3, 5e-4, 2.5e-4])  # halved after each stalled epoch
+    assert summary["best_epoch"] == 1  # the epoch the checkpoint kept
+
+
+def test_a_resumed_budget_run_restarts_the_cosine_decay(tmp_path):
+    config = FitConfig(epochs=10_000, batch_size=4, learning_rate=1e-3, schedule="budget", time_budget_min=0.1,
+                       precision="float32")
+    model, summary, log = _toy_fit(tmp_path, config)
+    assert summary["stopped_by_time_budget"] and log["learning_rate"].iloc[-1] < 0.2e-3  # annealed to near its floor
+    done = len(log)
+    _, _, log = _toy_fit(tmp_path, FitConfig(**{**config.__dict__, "epochs": done + 1}), initial_epoch=done, model=model)
+    assert len(log) == done + 1 and log["learning_rate"].iloc[-1] > 0.8e-3  # a warm restart: the decay begins again
