@@ -7,7 +7,7 @@ from mritool.cli import main
 
 COMMANDS = [[], ["synth"], ["index"], ["split"], ["train"], ["train", "classifier"], ["train", "segmenter"], ["train", "all"],
             ["evaluate"], ["evaluate", "classifier"], ["evaluate", "segmenter"], ["evaluate", "pipeline"],
-            ["tune"], ["ensemble"], ["screen"], ["quantize"], ["export"], ["qa"], ["demo"], ["models"], ["pack"]]
+            ["tune"], ["ensemble"], ["crossval"], ["screen"], ["quantize"], ["export"], ["qa"], ["demo"], ["models"], ["pack"]]
 
 
 @pytest.fixture
@@ -112,3 +112,16 @@ def test_an_error_is_one_line_on_the_real_stderr_of_a_process(phantoms, tmp_path
                            "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
     assert done.returncode != 0
     assert done.stderr.strip().splitlines() == [f"Error: {tmp_path / 'none'}: no such model folder"], done.stderr
+
+
+def test_progress_and_time_left_go_to_stderr_and_the_summary_to_stdout(phantoms, tiny_models, tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "mritool", "screen", str(phantoms), "--models", str(tiny_models),
+                           "--out", str(tmp_path / "out"), "--qa", "none"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    updates = [part for part in done.stderr.splitlines() if part.startswith("screening: ")]  # \r rewrites one line
+    assert [update.split()[1] for update in updates] == [f"{k}/6" for k in range(1, 7)], done.stderr  # one a patient
+    assert all("slices/s, about" in update and " s left" in update for update in updates)
+    assert "screening:" not in done.stdout and "slices: 72" in done.stdout

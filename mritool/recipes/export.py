@@ -35,7 +35,7 @@ def export_models(models_dir, out_dir, fmt: str) -> list[Path]:
                 else:
                     import openvino as ov
 
-                    ov.save_model(ov.convert_model(str(saved)), Path(scratch) / f"{kind}.xml")
+                    ov.save_model(ov.convert_model(str(saved)), Path(scratch) / f"{kind}.xml", compress_to_fp16=False)
                     for suffix in (".bin", ".xml"):  # the .xml last: it names the .bin
                         shutil.move(Path(scratch) / f"{kind}{suffix}", out_dir / f"{kind}{suffix}")
                     written.append(out_dir / f"{kind}.xml")

@@ -53,7 +53,7 @@ def save_graph(model, path: Path) -> None:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.stem}-{os.getpid()}.xml")
-    ov.save_model(model, partial)
+    ov.save_model(model, partial, compress_to_fp16=False)  # its default stores the weights as float16
     os.replace(partial.with_suffix(".bin"), path.with_suffix(".bin"))
     os.replace(partial, path)
 
@@ -63,7 +63,7 @@ def float_graph(load, weights_file: Path) -> Path:
     in the user's cache where their folder is read-only (an installed package's)."""
     import openvino as ov
 
-    core, key = ov.Core(), _key(weights_file)
+    core, key = ov.Core(), _key(weights_file).replace(".xml", "-f32.xml")  # not a graph cached with float16 weights
     places = [weights_file.parent / "openvino", user_cache() / "openvino"]
     for place in places:
         if _usable(core, place / key):

@@ -79,3 +79,24 @@ def test_tta_averages_a_slice_and_its_mirror_and_measures_their_disagreement():
     symmetric = _stages([])
     symmetric.segment, symmetric.tta = with_flips(_stages([]).segment), True
     assert screen_volume(volume, symmetric).disagreement[0] == (0, 64)
+
+
+def test_under_tta_the_classifier_is_left_plain():
+    image = np.full((32, 32, 3), 50, np.uint8)
+    image[12:20, 4:20] = 200  # not mirror-symmetric: a mirrored batch would differ
+    volume = Volume("P", "test", [SliceRef(1, "s1"), SliceRef(2, "s2")], [image, image[::-1]], [None, None])
+    seen = {}
+    for tta in (False, True):
+        stages = _stages([])
+        classify = stages.classify
+
+        def spy(batch, classify=classify, tta=tta):
+            seen.setdefault(tta, []).append(batch.copy())
+            return classify(batch)
+
+        stages.classify = spy
+        if tta:
+            stages.segment, stages.tta = with_flips(stages.segment), True
+        screen_volume(volume, stages)
+    assert len(seen[True]) == len(seen[False]) == 1  # one call on the two slices, no mirrored pass
+    np.testing.assert_array_equal(seen[True][0], seen[False][0])

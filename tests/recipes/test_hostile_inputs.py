@@ -119,3 +119,10 @@ def test_a_volume_whose_intensities_are_unlike_the_training_set_is_flagged(phant
     assert set(card["input_ranges"]) == {"foreground_fraction", "flair_cv"}
     rows = screen(tmp_path / "scans", tiny_models, tmp_path / "out", qa="none").slices
     assert rows["input_flags"].str.contains("foreground fraction 1.00 outside the training range").all()
+
+
+def test_the_slice_count_limit_can_be_set_per_run(phantoms, tiny_models, tmp_path, monkeypatch):
+    monkeypatch.setenv("MRITOOL_MAX_SLICES", "11")  # the phantoms have 12
+    rows = screen(phantoms, tiny_models, tmp_path, qa="none").slices
+    assert (rows["status"] == "error").all() and len(rows) == 6 * 12  # still a row per slice
+    assert rows["error"].str.contains("12 slices is over the limit of 11 per patient").all()

@@ -105,3 +105,14 @@ def test_hd95_is_reported_in_mm_where_the_study_has_a_geometry(mixed):
     assert np.isnan(patients.loc[folder, "hd95_mm"])  # slices without a geometry
     for patient in ("N1", "D1"):  # labelled NIfTI: a number in mm; unlabelled DICOM: none
         assert np.isnan(patients.loc[patient, "hd95_mm"]) == (patient == "D1")
+
+
+def test_a_hostile_dicom_patient_id_keeps_every_output_inside_the_folder(phantoms, tiny_models, tmp_path):
+    stack, _ = phantom_stack(sorted(p for p in phantoms.iterdir() if p.is_dir())[0])
+    write_dicom_study(tmp_path / "scans", "../../escape", stack, SPACING)
+    out = tmp_path / "deep" / "er" / "out"
+    result = screen(tmp_path / "scans", tiny_models, out, qa="all")
+    assert set(result.slices["patient_id"]) == {"../../escape"} and (result.slices["status"] == "ok").all()
+    written = [path for path in tmp_path.rglob("*") if path.is_file() and "scans" not in path.parts]
+    assert written and all(out in path.parents for path in written)  # masks, figures, tables: all under OUT
+    assert [path.parent for path in out.rglob("*_seg.dcm")] == [out / "masks"]

@@ -68,3 +68,17 @@ def test_onnxruntime_without_a_precision_runs_float32_and_says_it_was_tuned_on_a
     assert origin["runtime_tuned_on"] == f"{tuned_on['name']} {tuned_on['precision']}"
     assert result.runtime_note == origin["runtime_note"] and "mritool tune" in result.runtime_note
     assert "tuned on" in (tmp_path / "onnx" / "report.html").read_text()
+
+
+def test_screening_on_a_cached_onnx_graph_never_imports_tensorflow(exported, phantoms, tmp_path):
+    import subprocess
+    import sys
+
+    models, _, _ = exported
+    screen(phantoms, models, tmp_path / "first", qa="none", runtime="onnxruntime")  # exports and caches once
+    command = [sys.executable, "-X", "importtime", "-m", "mritool", "screen", str(phantoms), "--models", str(models),
+               "--out", str(tmp_path / "second"), "--qa", "none", "--runtime", "onnxruntime"]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines() if line.startswith("import time:")}
+    assert "onnxruntime" in imported and not {"tensorflow", "keras"} & imported

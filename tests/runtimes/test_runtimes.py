@@ -49,7 +49,7 @@ def test_openvino_agrees_with_keras_float32_and_caches_its_conversion(tiny_model
     reference = make_predictor(model, RuntimeSpec("keras", "float32"), tiny_models / "segmenter.keras")(x)
     converted = make_predictor(model, RuntimeSpec("openvino", "float32"), tiny_models / "segmenter.keras")(x)
     assert converted.shape == reference.shape
-    np.testing.assert_allclose(converted, reference, atol=1e-2)
+    np.testing.assert_allclose(converted, reference, atol=1e-4)  # float32 weights too, not save_model's float16
     assert list((tiny_models / "openvino").glob("segmenter-*.xml"))
 
 

@@ -172,3 +172,23 @@ def test_a_series_the_models_do_not_use_is_accounted_for_as_skipped(phantom, tmp
     assert len(volume.refs) == len(stack)
     assert sorted(p.path for p in volume.problems) == sorted(str(f) for f in t2)
     assert all(p.skipped and "series 'AX T2 TSE'" in p.reason for p in volume.problems)
+
+
+@pytest.mark.parametrize("post", ["T1 +C", "T1 POST", "T1 GAD", "T1 GD", "T1 CE", "T1 CONTRAST", "T1C"])
+def test_a_contrast_marker_makes_a_t1_the_post_contrast_one(phantom, tmp_path, post):
+    stack, _ = phantom
+    write_dicom_study(tmp_path, "P1", stack, SPACING, descriptions={"t1": "T1 SE", "flair": "FLAIR", "t1ce": post})
+    volume = read_study(find_studies(tmp_path)[0])
+    np.testing.assert_array_equal(np.stack(volume.images), stack.astype(np.float32))  # channels in training order
+
+
+def test_a_manifest_names_a_series_by_its_uid_its_number_or_its_description(phantom, tmp_path):
+    import pydicom
+
+    stack, _ = phantom
+    odd = {"t1": "sequence 1", "flair": "sequence 2", "t1ce": "sequence 3"}
+    files = write_dicom_study(tmp_path, "P1", stack, SPACING, descriptions=odd)
+    flair_uid = pydicom.dcmread(files["flair"][0], stop_before_pixels=True).SeriesInstanceUID
+    (tmp_path / "mritool-series.json").write_text(json.dumps({"flair": flair_uid, "t1": "sequence 1", "t1ce": "3"}))
+    volume = read_study(find_studies(tmp_path)[0])
+    np.testing.assert_array_equal(np.stack(volume.images), stack.astype(np.float32))

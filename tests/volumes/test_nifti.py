@@ -111,3 +111,15 @@ def test_a_t2_volume_is_accounted_for_as_skipped(phantom, tmp_path):
     (tmp_path / "P1_t2.nii.gz").write_bytes((tmp_path / "P1_t1.nii.gz").read_bytes())
     volume = read_study(find_studies(tmp_path)[0])
     assert [(p.path, p.skipped) for p in volume.problems] == [(str(tmp_path / "P1_t2.nii.gz"), True)]
+
+
+def test_a_lone_nifti_of_another_name_is_read_as_the_flair(phantom, tmp_path):
+    stack, truth = phantom
+    write_nifti_study(tmp_path / "made", "P1", stack, truth, SPACING, roles=("flair",))
+    (tmp_path / "scans").mkdir()
+    (tmp_path / "made" / "P1_flair.nii.gz").rename(tmp_path / "scans" / "brain_scan.nii.gz")
+    (study,) = find_studies(tmp_path / "scans")
+    volume = read_study(study)
+    flair = stack[..., 1].astype(np.float32)
+    np.testing.assert_array_equal(np.stack(volume.images), np.stack([flair] * 3, axis=-1))  # FLAIR in every channel
+    assert volume.properties["missing_sequences"] == ["t1", "t1ce"]
