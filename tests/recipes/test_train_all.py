@@ -1,5 +1,8 @@
 import json
 
+import pandas as pd
+import pytest
+
 from mritool.recipes.screen import screen
 from mritool.recipes.train_all import train_all
 
@@ -16,7 +19,10 @@ def test_train_all_stops_on_budget_and_leaves_one_folder_screen_uses(phantoms, t
         assert card["data"]["split_file"] == "split.json"
     assert segmenter["training"]["negative_fraction"] == 0.2
     assert segmenter["postprocessing_tuning"]["scope"].startswith("validation patients, behind the classifier")
-    assert 0 <= metrics["per-patient Dice mean"] <= 1 and metrics["subset"] == "validation"
+    held_out = pd.read_csv(models / "evaluation" / "pipeline" / "patients.csv")
+    assert metrics["subset"] == "validation" and sorted(held_out["patient_id"]) == sorted(
+        json.loads((models / "split.json").read_text())["validation"])  # evaluated on the held-out patients
+    assert metrics["per-patient Dice mean"] == pytest.approx(held_out["dice"].mean())
     assert not (models / "checkpoints").exists()  # the folder screen gets holds no resume state
     result = screen(phantoms, models, tmp_path / "screened", qa="none")
     assert len(result.slices) == 72
