@@ -2,7 +2,8 @@
 false-alarm rate, with the ranges each time from training patients that exclude the patient checked.
 
 For each split given, ranges from its training patients and checks on its validation patients; then
-leave-one-out over every patient of the root (ranges from all the others).
+leave-one-out over every patient of the root (ranges from all the others); then a smoothed bootstrap of
+the patients' two statistics (a model of the tails, finer than one patient in the root's count).
 
     python benchmarks/input_flags.py --data ../shared/data/lgg/kaggle_3m --split docs/cv/folds/fold_*.json
 """
@@ -11,7 +12,9 @@ import argparse
 import json
 from pathlib import Path
 
-from mritool.data.input_statistics import reference_ranges, volume_statistics
+import numpy as np
+
+from mritool.data.input_statistics import reference_ranges, unlike, volume_statistics
 from mritool.engine.input_checks import input_flags
 from mritool.machine import describe_machine
 from mritool.volumes.readers import find_studies, read_study
@@ -26,6 +29,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--split", type=Path, nargs="+", required=True)
+    parser.add_argument("--training-patients", type=int, default=50)
+    parser.add_argument("--draws", type=int, default=20_000)
     args = parser.parse_args()
     print(f"machine: {describe_machine()}")
     volumes = {study.patient_id: read_study(study) for study in find_studies(args.data)}
@@ -39,6 +44,25 @@ def main():
     everyone = sorted(volumes)
     alone = [p for p in everyone if _flagged(volumes, [q for q in everyone if q != p], [p])]
     print(f"leave-one-out: {len(alone)} of {len(everyone)} patients flagged ({len(alone) / len(everyone):.3f}) {alone}")
+    _bootstrap([volume_statistics(volumes[p].images) for p in everyone], args.training_patients, args.draws)
+
+
+def _bootstrap(statistics: list[dict], training: int, draws: int) -> None:
+    """Training sets and a checked patient drawn from the patients' statistics with Gaussian noise of
+    Silverman's bandwidth added (a smoothed bootstrap), checked as ``screen`` checks them."""
+    names = list(statistics[0])
+    values = np.array([[s[name] for name in names] for s in statistics])
+    bandwidth = 1.06 * values.std(axis=0) * len(values) ** -0.2
+    rng = np.random.default_rng(0)
+
+    def draw(count):
+        return values[rng.integers(0, len(values), count)] + rng.normal(size=(count, len(names))) * bandwidth
+
+    flagged = 0
+    for _ in range(draws):
+        ranges = reference_ranges([dict(zip(names, row)) for row in draw(training)])
+        flagged += bool(unlike(dict(zip(names, draw(1)[0])), ranges))
+    print(f"smoothed bootstrap, {training} training patients, {draws} draws: {flagged / draws:.4f} flagged")
 
 
 if __name__ == "__main__":
