@@ -32,6 +32,7 @@ ROLES = ("t1", "flair", "t1ce")  # the models' channel order: pre-contrast, FLAI
 DISPLAY = "HPL"  # highdicom's names for slice -> superior, row -> posterior, column -> left
 CONTRAST = re.compile(r"(\+\s*C\b|\bPOST|\bGAD|\bGD\b|\bCE\b|CONTRAST|\bT1C)", re.IGNORECASE)
 HEADER_TAGS = ["PatientID", "StudyInstanceUID", "SeriesInstanceUID"]
+PLACEMENT_TAGS = ["SeriesInstanceUID", "ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing"]
 LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])
 
 
@@ -44,13 +45,43 @@ def _is_dicom(path: Path) -> bool:
         return False
 
 
-def _header(path: Path):
+def _header(path: Path) -> dict[str, str] | None:
+    """``HEADER_TAGS`` as strings ("" where absent), None for a header that cannot be read. The values are
+    decoded here: pydicom decodes lazily, so a damaged element would otherwise raise where it is used."""
     import pydicom
 
     try:
-        return pydicom.dcmread(path, stop_before_pixels=True, specific_tags=HEADER_TAGS)
+        dataset = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=HEADER_TAGS)
+        return {tag: str(dataset.get(tag, "") or "") for tag in HEADER_TAGS}
     except Exception:  # pydicom raises many types for damaged files
         return None
+
+
+def _instance(path: Path):
+    """The dataset of one instance, its pixels decoded and what places it checked; a MritoolError naming
+    the file for anything damaged (pydicom raises many types, some only when a value is first used)."""
+    import pydicom
+
+    try:
+        dataset = pydicom.dcmread(path)
+        if int(dataset.get("NumberOfFrames", 1) or 1) > 1:
+            raise MritoolError(f"{path}: multi-frame (enhanced) instances are not supported; "
+                               "export the series as single-frame instances")
+        check_slice_size(int(dataset.get("Rows", 0)), int(dataset.get("Columns", 0)), path)
+        missing = [tag for tag in PLACEMENT_TAGS if tag not in dataset]
+        if missing:
+            raise MritoolError(f"{path}: lacks {', '.join(missing)}, needed to place it in a series and in space")
+        _ = dataset.pixel_array, str(dataset.SeriesInstanceUID)  # decoded here, named, not deep inside highdicom
+    except MritoolError:
+        raise
+    except Exception as exc:
+        raise MritoolError(f"{path}: not a readable DICOM image ({type(exc).__name__}: {_first_line(exc)})") from None
+    dataset.filename = str(path)
+    return dataset
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [""])[0]
 
 
 def role_of(description: str) -> str | None:
@@ -75,33 +106,28 @@ class DicomReader(VolumeReader):
             if not (path.suffix.lower() == ".dcm" or _is_dicom(path)):
                 continue
             header = _header(path)
-            uid = str(getattr(header, "StudyInstanceUID", "") or "") if header is not None else ""
+            uid = header["StudyInstanceUID"] if header is not None else ""
             key = uid or f"unreadable:{folder}"  # damaged files stay with their folder's study as its problems
             studies[key].append(path)
             if header is not None and uid:
-                patients.setdefault(key, str(getattr(header, "PatientID", "") or "") or folder.name)
+                patients.setdefault(key, header["PatientID"] or folder.name)
         return [Study(patients.get(key, folder.name), self.name, folder, tuple(files), key)
                 for key, files in studies.items()]
 
     def read(self, study: Study) -> Volume:
-        import pydicom
-
         series: dict[str, list] = defaultdict(list)
         for path in study.files:
-            try:
-                dataset = pydicom.dcmread(path)
-            except Exception as exc:  # pydicom raises many types for damaged files
-                raise MritoolError(f"{path}: not a readable DICOM image ({type(exc).__name__}: {exc})") from None
-            if int(dataset.get("NumberOfFrames", 1) or 1) > 1:
-                raise MritoolError(f"{path}: multi-frame (enhanced) instances are not supported; "
-                                   "export the series as single-frame instances")
-            check_slice_size(int(dataset.get("Rows", 0)), int(dataset.get("Columns", 0)), path)
-            try:
-                _ = dataset.pixel_array  # a truncated instance fails here, named, not deep inside highdicom
-            except Exception as exc:
-                raise MritoolError(f"{path}: not a readable DICOM image ({type(exc).__name__}: {exc})") from None
-            dataset.filename = str(path)
+            dataset = _instance(path)
             series[str(dataset.SeriesInstanceUID)].append(dataset)
+        try:
+            return self._assemble(study, series)
+        except MritoolError:
+            raise
+        except Exception as exc:  # damaged geometry values: this study's error, in one line
+            raise MritoolError(f"{study.location}: its series cannot be assembled into a volume "
+                               f"({type(exc).__name__}: {_first_line(exc)})") from None
+
+    def _assemble(self, study: Study, series: dict) -> Volume:
         roles = _assign_roles(study, series)
         flair_stored = _stored_volume(roles["flair"])
         flair = flair_stored.to_patient_orientation(DISPLAY)
