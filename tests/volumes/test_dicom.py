@@ -192,3 +192,19 @@ def test_a_manifest_names_a_series_by_its_uid_its_number_or_its_description(phan
     (tmp_path / "mritool-series.json").write_text(json.dumps({"flair": flair_uid, "t1": "sequence 1", "t1ce": "3"}))
     volume = read_study(find_studies(tmp_path)[0])
     np.testing.assert_array_equal(np.stack(volume.images), stack.astype(np.float32))
+
+
+def test_an_oblique_series_maps_each_voxel_where_its_instance_header_puts_it(phantom, tmp_path):
+    import pydicom
+
+    stack, _ = phantom
+    written = write_dicom_study(tmp_path / "study", "P1", stack, SPACING, tilt_degrees=12.0)
+    volume = read_study(find_studies(tmp_path)[0])
+    for k, path in enumerate(written["flair"]):
+        header = pydicom.dcmread(path, stop_before_pixels=True)
+        position, (along_row, down_column) = np.asarray(header.ImagePositionPatient, float), \
+            np.asarray(header.ImageOrientationPatient, float).reshape(2, 3)
+        row_mm, column_mm = (float(value) for value in header.PixelSpacing)
+        for r, c in [(0, 0), (0, stack.shape[2] - 1), (stack.shape[1] - 1, 0), (stack.shape[1] - 1, stack.shape[2] - 1)]:
+            lps = position + c * column_mm * along_row + r * row_mm * down_column  # DICOM PS3.3 C.7.6.2.1.1
+            np.testing.assert_allclose(volume.affine @ [k, r, c, 1], [-lps[0], -lps[1], lps[2], 1], atol=1e-3)
