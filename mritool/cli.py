@@ -411,7 +411,7 @@ def ensemble_command(**kwargs):
 
 
 @main.command("crossval")
-@click.argument("folds", nargs=-1, required=True, type=click.Path(file_okay=False))
+@click.argument("fold_dirs", metavar="FOLDS...", nargs=-1, required=True, type=click.Path(file_okay=False))
 @click.option("--data", "data_root", required=True, type=click.Path(), help="The labelled root the folds were trained on.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for crossval.json, folds.csv and patients.csv.")

@@ -7,7 +7,7 @@ import numpy as np
 import tifffile
 
 from mritool.errors import MritoolError
-from mritool.volumes.limits import check_slice_size, declared_size, tiff_first_page
+from mritool.volumes.limits import check_png_chunks, check_slice_size, declared_size, tiff_first_page
 
 IMAGE_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg")
 
@@ -30,7 +30,9 @@ def decode(path: Path) -> np.ndarray:
     if path.stat().st_size == 0:
         raise MritoolError(f"{path}: empty file")
     _check_header(path)
-    buffer = np.frombuffer(path.read_bytes(), dtype=np.uint8)  # np.fromfile is slower on small files
+    data = path.read_bytes()
+    check_png_chunks(data, path)
+    buffer = np.frombuffer(data, dtype=np.uint8)  # np.fromfile is slower on small files
     pixels = _opencv_decode(buffer)
     if path.suffix.lower() in (".tif", ".tiff") and (pixels is None or pixels.ndim == 3 and pixels.shape[2] != 3):
         # OpenCV decodes gray and RGB TIFFs about 1.8x faster; tifffile reads the rest (OpenCV

@@ -52,3 +52,16 @@ def test_each_fold_is_scored_at_a_threshold_chosen_on_the_other_folds(phantoms, 
 def test_folds_that_hold_out_one_patient_twice_are_refused(phantoms, folds, tmp_path):
     with pytest.raises(MritoolError, match="folds must hold out disjoint patients"):
         cross_validate(phantoms, [folds[0], folds[0]], tmp_path)
+
+
+def test_the_command_prints_the_pooled_choice_and_the_folds_mean_and_worst(phantoms, folds, tmp_path):
+    from click.testing import CliRunner
+
+    from mritool.cli import main
+
+    result = CliRunner().invoke(main, ["crossval", *map(str, folds), "--data", str(phantoms), "--out", str(tmp_path),
+                                       "--target-sensitivity", "0.9"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "crossval.json").read_text())
+    assert f"threshold {summary['pooled_choice']['threshold']:.4f}" in result.output
+    assert "choice made without them, mean" in result.output and "worst" in result.output

@@ -174,10 +174,12 @@ def test_plateau_halves_the_rate_when_validation_stalls_stops_after_patience_and
 
 
 def test_a_resumed_budget_run_restarts_the_cosine_decay(tmp_path):
-    config = FitConfig(epochs=10_000, batch_size=4, learning_rate=1e-3, schedule="budget", time_budget_min=0.1,
+    config = FitConfig(epochs=10_000, batch_size=4, learning_rate=1e-3, schedule="budget", time_budget_min=0.2,
                        precision="float32")
     model, summary, log = _toy_fit(tmp_path, config)
-    assert summary["stopped_by_time_budget"] and log["learning_rate"].iloc[-1] < 0.2e-3  # annealed to near its floor
+    annealed = log["learning_rate"].iloc[-1]
+    assert summary["stopped_by_time_budget"] and annealed < 0.5e-3  # past half its decay (epochs of well under 6 s)
     done = len(log)
     _, _, log = _toy_fit(tmp_path, FitConfig(**{**config.__dict__, "epochs": done + 1}), initial_epoch=done, model=model)
-    assert len(log) == done + 1 and log["learning_rate"].iloc[-1] > 0.8e-3  # a warm restart: the decay begins again
+    restarted = log["learning_rate"].iloc[-1]
+    assert len(log) == done + 1 and restarted > max(annealed, 0.5e-3)  # a warm restart: the decay begins again

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mritool.errors import MritoolError
+from mritool.volumes.image import decode
 from mritool.volumes.limits import declared_size, tiff_first_page
 from mritool.volumes.readers import find_studies, read_study
 
@@ -120,6 +121,19 @@ def test_a_damaged_value_representation_in_the_study_uid_is_one_line():
     at = data.find(b"\x20\x00\x0d\x00UI")  # (0020,000D) StudyInstanceUID, explicit VR
     data[at + 4:at + 6] = b"TI"
     check("dicom", bytes(data))
+
+
+def test_a_png_chunk_claiming_gigabytes_is_refused_before_it_is_decoded():
+    """The fuzzing's third find: OpenCV allocated what a damaged IDAT length claimed (4 GB, 4 s)."""
+    name, data, others = CORPUS["png"]
+    data = bytearray(data)
+    at = data.find(b"IDAT") - 4
+    data[at:at + 4] = struct.pack(">I", 2**31 - 1)
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / name).write_bytes(bytes(data))
+        with pytest.raises(MritoolError, match=r"a damaged PNG \(chunk b'IDAT' claims 2147483647 bytes"):
+            decode(Path(folder) / name)
+    check("png", bytes(data))
 
 
 @pytest.mark.parametrize("fmt", sorted(CORPUS))
