@@ -3,6 +3,8 @@ user needs is left behind."""
 
 import re
 
+import pytest
+
 from mritool.recipes.demo import GOALS, run_demo
 
 
@@ -19,4 +21,7 @@ def test_the_demo_classifier_screens_and_its_figures_are_printed(tmp_path):
     for name in GOALS:
         assert f"held-out {name}: {summary[name]:.3f}" in "\n".join(lines)
     assert not (tmp_path / "models" / "checkpoints").exists()
+    report = (result.out_dir / "report.html").read_text()  # the report README promises, with its Dice
+    assert summary["per-patient Dice mean"] == pytest.approx(result.patients["dice"].mean())
+    assert f"<li>per-patient Dice mean: {summary['per-patient Dice mean']:.3f}</li>" in report
     assert re.fullmatch(r"(\d+) of \1", summary["tumor patients flagged"])
