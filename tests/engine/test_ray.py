@@ -50,3 +50,12 @@ def test_a_full_disk_under_a_ray_worker_stops_the_run_with_one_line(phantoms, ti
     finally:
         ray.shutdown()
     assert not (disk / "out" / "run.json").exists()
+
+
+def test_a_local_ray_reserves_cpus_per_worker_for_each_worker(phantoms, tiny_models, tmp_path):
+    try:
+        result = screen(phantoms, tiny_models, tmp_path / "out", qa="none", engine="ray", workers=1, cpus_per_worker=5)
+        assert ray.cluster_resources()["CPU"] == 5  # workers x --cpus-per-worker, not this machine's count
+    finally:
+        ray.shutdown()
+    assert (result.slices["status"] == "ok").all() and len(result.slices) == 72
