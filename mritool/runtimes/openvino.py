@@ -37,8 +37,8 @@ def _writable(folder: Path) -> bool:
     return os.access(folder, os.W_OK)
 
 
-def _key(weights_file: Path) -> str:
-    return f"{weights_file.stem}-{file_sha256(weights_file)[:16]}.xml"
+def _key(weights_file: Path, variant: str = "") -> str:
+    return f"{weights_file.stem}-{file_sha256(weights_file)[:16]}{variant}.xml"
 
 
 def int8_graph(weights_file: Path) -> Path:
@@ -63,7 +63,7 @@ def float_graph(load, weights_file: Path) -> Path:
     in the user's cache where their folder is read-only (an installed package's)."""
     import openvino as ov
 
-    core, key = ov.Core(), _key(weights_file).replace(".xml", "-f32.xml")  # not a graph cached with float16 weights
+    core, key = ov.Core(), _key(weights_file, "-f32")  # not a graph cached with float16 weights
     places = [weights_file.parent / "openvino", user_cache() / "openvino"]
     for place in places:
         if _usable(core, place / key):
