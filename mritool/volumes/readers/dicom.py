@@ -71,13 +71,25 @@ def _instance(path: Path):
         missing = [tag for tag in PLACEMENT_TAGS if tag not in dataset]
         if missing:
             raise MritoolError(f"{path}: lacks {', '.join(missing)}, needed to place it in a series and in space")
-        _ = dataset.pixel_array, str(dataset.SeriesInstanceUID)  # decoded here, named, not deep inside highdicom
+        str(dataset.SeriesInstanceUID)
+        _decode(dataset, path)  # here, named, not deep inside highdicom
     except MritoolError:
         raise
     except Exception as exc:
         raise MritoolError(f"{path}: not a readable DICOM image ({type(exc).__name__}: {_first_line(exc)})") from None
     dataset.filename = str(path)
     return dataset
+
+
+def _decode(dataset, path: Path) -> None:
+    syntax = dataset.file_meta.get("TransferSyntaxUID")  # dcmread gives every dataset a file meta, maybe empty
+    try:
+        _ = dataset.pixel_array
+    except Exception as exc:
+        if syntax is not None and syntax.is_compressed:
+            raise MritoolError(f"{path}: its pixels in {syntax.name} ({syntax}) cannot be decoded here "
+                               f"({_first_line(exc)})") from None
+        raise
 
 
 def _first_line(exc: Exception) -> str:
