@@ -53,10 +53,8 @@ def write_dicom_study(folder, patient, stack, spacing=(5.0, 0.9, 0.8), roles=ROL
     turns the frame axes about the slice normal (an oblique acquisition, still nearest to axial);
     ``shuffle_names`` names files at random; ``subfolders`` puts each series in its own folder.
     """
-    from pydicom.dataset import Dataset, FileMetaDataset
-    from pydicom.uid import ExplicitVRLittleEndian, MRImageStorage, generate_uid
+    from pydicom.uid import generate_uid
 
-    rng = random.Random(seed)
     slice_mm, row_mm, column_mm = spacing
     angle = np.radians(tilt_degrees)
     row_direction = np.array([np.cos(angle), np.sin(angle), 0.0])  # along a row: toward the patient's left
@@ -65,40 +63,58 @@ def write_dicom_study(folder, patient, stack, spacing=(5.0, 0.9, 0.8), roles=ROL
     if mirrored:
         origin = origin + row_direction * column_mm * (stack.shape[2] - 1)
         row_direction = -row_direction
+    affine = np.eye(4)  # stored (slice, row, column) -> LPS
+    affine[:3, :3] = np.c_[[0.0, 0.0, slice_mm], column_direction * row_mm, row_direction * column_mm]
+    affine[:3, 3] = origin
     study_uid = study_uid or generate_uid()
     frame_uid = generate_uid()
-    folder = Path(folder)
     written = {}
     for number, (channel, role) in enumerate(((c, r) for c, r in enumerate(ROLES) if r in roles), start=1):
-        series_uid = generate_uid()
-        series_folder = folder / role if subfolders else folder
-        series_folder.mkdir(parents=True, exist_ok=True)
-        files = []
-        for k in range(stack.shape[0]):
-            pixels = stack[k, :, :, channel]
-            ds = Dataset()
-            ds.file_meta = FileMetaDataset()
-            ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-            ds.file_meta.MediaStorageSOPClassUID = MRImageStorage
-            ds.SOPClassUID = MRImageStorage
-            ds.SOPInstanceUID = generate_uid()
-            ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-            ds.PatientID, ds.PatientName, ds.PatientBirthDate, ds.PatientSex = patient, f"{patient}^Phantom", "", "O"
-            ds.StudyInstanceUID, ds.StudyID, ds.StudyDate, ds.StudyTime = study_uid, "1", "20260101", "120000"
-            ds.ReferringPhysicianName, ds.AccessionNumber = "", ""
-            ds.SeriesInstanceUID, ds.SeriesNumber, ds.SeriesDescription = series_uid, number, descriptions[role]
-            ds.Modality, ds.FrameOfReferenceUID = "MR", frame_uid
-            ds.InstanceNumber = stack.shape[0] - k if descending else k + 1
-            ds.ImageOrientationPatient = [*map(float, row_direction), *map(float, column_direction)]
-            ds.ImagePositionPatient = [float(v) for v in origin + np.array([0.0, 0.0, slice_mm * k])]
-            ds.PixelSpacing, ds.SliceThickness = [row_mm, column_mm], slice_mm
-            ds.Rows, ds.Columns = pixels.shape
-            ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-            ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
-            stored = pixels[:, ::-1] if mirrored else pixels
-            ds.PixelData = np.ascontiguousarray(stored).astype(np.uint16).tobytes()
-            name = f"{rng.getrandbits(40):010x}.dcm" if shuffle_names else f"{role}_{ds.InstanceNumber:04d}.dcm"
-            ds.save_as(series_folder / name, enforce_file_format=True)
-            files.append(series_folder / name)
-        written[role] = files
+        stored = stack[:, :, ::-1, channel] if mirrored else stack[..., channel]
+        written[role] = write_dicom_series(Path(folder) / role if subfolders else Path(folder), patient, stored, affine,
+                                           descriptions[role], number, study_uid, frame_uid, descending=descending,
+                                           shuffle_names=shuffle_names, prefix=role, seed=seed + number)
     return written
+
+
+def write_dicom_series(folder, patient, stored, affine_lps, description, series_number, study_uid, frame_uid,
+                       descending=False, shuffle_names=False, prefix="mr", seed=0) -> list[Path]:
+    """``stored`` (slice, row, column) as one single-frame MR series placed by ``affine_lps`` (its voxel
+    indices to DICOM patient coordinates); returns the files in slice order."""
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, MRImageStorage, generate_uid
+
+    rng = random.Random(seed)
+    slice_step, down_column, along_row = (affine_lps[:3, axis] for axis in range(3))
+    row_mm, column_mm = float(np.linalg.norm(down_column)), float(np.linalg.norm(along_row))
+    orientation = [*map(float, along_row / column_mm), *map(float, down_column / row_mm)]
+    series_uid = generate_uid()
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for k in range(stored.shape[0]):
+        pixels = stored[k]
+        ds = Dataset()
+        ds.file_meta = FileMetaDataset()
+        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        ds.file_meta.MediaStorageSOPClassUID = MRImageStorage
+        ds.SOPClassUID = MRImageStorage
+        ds.SOPInstanceUID = generate_uid()
+        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+        ds.PatientID, ds.PatientName, ds.PatientBirthDate, ds.PatientSex = patient, f"{patient}^Phantom", "", "O"
+        ds.StudyInstanceUID, ds.StudyID, ds.StudyDate, ds.StudyTime = study_uid, "1", "20260101", "120000"
+        ds.ReferringPhysicianName, ds.AccessionNumber = "", ""
+        ds.SeriesInstanceUID, ds.SeriesNumber, ds.SeriesDescription = series_uid, series_number, description
+        ds.Modality, ds.FrameOfReferenceUID = "MR", frame_uid
+        ds.InstanceNumber = stored.shape[0] - k if descending else k + 1
+        ds.ImageOrientationPatient = orientation
+        ds.ImagePositionPatient = [float(v) for v in affine_lps[:3, 3] + slice_step * k]
+        ds.PixelSpacing, ds.SliceThickness = [row_mm, column_mm], float(np.linalg.norm(slice_step))
+        ds.Rows, ds.Columns = pixels.shape
+        ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 0
+        ds.PixelData = np.ascontiguousarray(pixels).astype(np.uint16).tobytes()
+        name = f"{rng.getrandbits(40):010x}.dcm" if shuffle_names else f"{prefix}_{ds.InstanceNumber:04d}.dcm"
+        ds.save_as(folder / name, enforce_file_format=True)
+        files.append(folder / name)
+    return files

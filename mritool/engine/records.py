@@ -48,7 +48,8 @@ def slice_records(volume: Volume, prediction: VolumePrediction, mask_files: dict
 def volume_record(volume: Volume, prediction: VolumePrediction) -> dict:
     """Per-patient facts of the whole volume: HD95 in mm, where the study has a geometry and every readable
     slice a truth mask (NaN otherwise; see ``metrics.hausdorff`` for empty masks), the sequences a 3D
-    study lacked (replaced by its FLAIR), and with TTA the members' disagreement over the whole volume."""
+    study lacked (replaced by its FLAIR), what its reader did to put every sequence on the FLAIR's grid,
+    and with TTA the members' disagreement over the whole volume."""
     readable = volume.readable()
     hd95 = float("nan")
     if volume.spacing and readable and all(volume.masks[p] is not None for p in readable):
@@ -59,6 +60,7 @@ def volume_record(volume: Volume, prediction: VolumePrediction) -> dict:
     pairs = list(prediction.disagreement.values())
     return {"patient_id": volume.patient_id, "hd95_mm": hd95,
             "missing_sequences": ", ".join(missing) if missing else None,
+            "preparation": "; ".join(volume.properties.get("preparation") or []) or None,
             "tta_disagreement": _share(sum(x for x, _ in pairs), sum(u for _, u in pairs)) if pairs else None}
 
 

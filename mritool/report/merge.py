@@ -64,7 +64,8 @@ def aggregate_patients(slices: pd.DataFrame, voxel_mm3: float | None = None, vol
             "input_flags": _flags(ok),
         }
         rows.append(row)
-    measures = pd.DataFrame(list(volumes), columns=["patient_id", "hd95_mm", "missing_sequences", "tta_disagreement"])
+    measures = pd.DataFrame(list(volumes), columns=["patient_id", "hd95_mm", "missing_sequences", "preparation",
+                                                   "tta_disagreement"])
     table = pd.DataFrame(rows).merge(measures, on="patient_id", how="left")
     if table["tta_disagreement"].notna().any():  # with TTA the patients the tool is least sure of come first
         table = table.sort_values("tta_disagreement", ascending=False, na_position="last", kind="stable")

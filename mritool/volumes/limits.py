@@ -45,6 +45,13 @@ def check_slice_count(count: int, where) -> None:
                            "(MRITOOL_MAX_SLICES)")
 
 
+def check_volume(shape, where) -> None:
+    """A volume on any axes (a sequence on its own grid): its longest axis counted as slices, the others as a slice."""
+    shortest, middle, longest = sorted(int(n) for n in shape)
+    check_slice_count(longest, where)
+    check_slice_size(shortest, middle, where)
+
+
 def check_png_chunks(data: bytes, where) -> None:
     """Refuses a PNG whose chunks claim more bytes than the file holds, before it is decoded: the decoder
     allocates what a chunk claims (a 293-byte file the fuzzing made took OpenCV 4 GB and 4 s)."""

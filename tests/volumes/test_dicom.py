@@ -88,12 +88,13 @@ def test_hostile_series_are_refused_with_one_line(phantom, tmp_path):
     data = written["flair"][3].read_bytes()
     written["flair"][3].write_bytes(data[: len(data) - 500])
     cases["truncated"] = "not a readable DICOM image"
-    written = write_dicom_study(tmp_path / "grid", "GR1", stack, SPACING)
+    written = write_dicom_study(tmp_path / "frame", "FR1", stack, SPACING)
+    other_frame = pydicom.uid.generate_uid()
     for path in written["t1"]:
         ds = pydicom.dcmread(path)
-        ds.PixelSpacing = [1.2, 1.2]
+        ds.PixelSpacing, ds.FrameOfReferenceUID = [1.2, 1.2], other_frame
         ds.save_as(path)
-    cases["grid"] = "not on the FLAIR's grid"
+    cases["frame"] = r"\(t1\) is on another grid in another frame of reference than the FLAIR"
     write_dicom_study(tmp_path / "two", "TW1", stack, SPACING, roles=("flair",))
     write_dicom_study(tmp_path / "two", "TW1", stack, SPACING, roles=("flair",), shuffle_names=True,
                       study_uid=_study_uid(tmp_path / "two"))

@@ -73,13 +73,23 @@ def _write(path, data, affine=np.eye(4)):
     nibabel.save(nibabel.Nifti1Image(data, affine), path)
 
 
+def _write_in_space(path, data, space):
+    image = nibabel.Nifti1Image(data, np.eye(4))
+    image.set_sform(np.eye(4), code=space)
+    nibabel.save(image, path)
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda d: _write(d / "P_flair.nii.gz", np.zeros((8, 8, 4, 2), np.int16)), "is not one 3D volume"),
     (lambda d: _write(d / "P_flair.nii.gz", np.zeros((8, 8), np.int16)), "is not one 3D volume"),
     (lambda d: (d / "P_flair.nii.gz").write_bytes(gzip.compress(b"not a nifti header")), "not a readable NIfTI"),
     (lambda d: _write(d / "P_t1.nii.gz", np.zeros((8, 8, 4), np.int16)), "has no FLAIR"),
     (lambda d: (_write(d / "P_flair.nii.gz", np.zeros((8, 8, 4), np.int16)),
-                _write(d / "P_t1ce.nii.gz", np.zeros((8, 8, 5), np.int16))), "grid differs from the FLAIR"),
+                _write_in_space(d / "P_t1ce.nii.gz", np.zeros((8, 8, 5), np.int16), "mni")),
+     r"not in the FLAIR's space \(mni vs aligned\)"),
+    (lambda d: (_write(d / "P_flair.nii.gz", np.zeros((8, 8, 4), np.int16)),
+                _write(d / "P_t1ce.nii.gz", np.zeros((8, 8, 4), np.int16), np.diag([1.0, 1, 1, 1]) + np.eye(4, k=3) * 5)),
+     "covers 0% of the FLAIR's field of view"),
 ])
 def test_bad_studies_are_one_line_errors(tmp_path, make, message):
     make(tmp_path)

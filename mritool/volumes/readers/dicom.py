@@ -10,7 +10,8 @@ is the post-contrast T1; T1 without one the pre-contrast T1; other series (T2, D
 ignored. A ``mritool-series.json`` in the study folder overrides this, naming each role's series by
 SeriesInstanceUID, SeriesNumber or SeriesDescription: ``{"flair": "7", "t1": "AX T1", "t1ce": "1.2.3"}``.
 A missing T1 is replaced by the FLAIR as the training data did, and the volume's properties say so.
-Series on another grid than the FLAIR's are refused rather than mixed.
+A series on another grid than the FLAIR's is resampled onto it (``volumes/resample.py``) where it
+shares the FLAIR's FrameOfReferenceUID, and refused where it does not.
 
 Volumes are reoriented to the display convention of the ``kaggle_3m`` slices (rows toward posterior,
 columns toward the patient's left, slices from inferior to superior) without resampling; the writer
@@ -26,6 +27,7 @@ import numpy as np
 from mritool.errors import MritoolError
 from mritool.volumes.limits import check_slice_count, check_slice_size
 from mritool.volumes.readers.base import MANIFEST, Study, VolumeReader, read_manifest, register_reader
+from mritool.volumes.resample import check_coverage, describe, onto_grid, same_grid
 from mritool.volumes.volume import Problem, SliceRef, Volume
 
 ROLES = ("t1", "flair", "t1ce")  # the models' channel order: pre-contrast, FLAIR, post-contrast
@@ -143,18 +145,15 @@ class DicomReader(VolumeReader):
         roles = _assign_roles(study, series)
         flair_stored = _stored_volume(roles["flair"])
         flair = flair_stored.to_patient_orientation(DISPLAY)
-        channels, missing = [], []
+        channels, missing, preparation = [], [], []
         for role in ROLES:
             if role not in roles:
                 missing.append(role)
                 channels.append(flair.array)
-                continue
-            volume = flair if role == "flair" else _stored_volume(roles[role]).to_patient_orientation(DISPLAY)
-            if volume.spatial_shape != flair.spatial_shape or not np.allclose(volume.affine, flair.affine, atol=1e-2):
-                description = roles[role][0].get("SeriesDescription", "")
-                raise MritoolError(f"{study.location}: series {description!r} ({role}) is not on the FLAIR's grid "
-                                   f"(shape {volume.spatial_shape} vs {flair.spatial_shape}); resample it first")
-            channels.append(volume.array)
+            elif role == "flair":
+                channels.append(flair.array)
+            else:
+                channels.append(_on_flair_grid(study, role, roles, flair, preparation))
         stack = np.clip(np.stack(channels, axis=-1).astype(np.float32), 0, None)  # z-scoring counts non-zero voxels
         sources = _frame_sources(roles["flair"], flair.affine)
         refs = [SliceRef(k + 1, sources[k]) for k in range(stack.shape[0])]
@@ -162,13 +161,30 @@ class DicomReader(VolumeReader):
         spacing = tuple(float(s) for s in np.linalg.norm(affine[:3, :3], axis=0))
         # the writer puts masks back on the stored geometry, so SEG frames align with the source frames
         properties = {"geometry": flair.get_geometry(), "stored_geometry": flair_stored.get_geometry(),
-                      "source_images": roles["flair"], "missing_sequences": missing}
+                      "source_images": roles["flair"], "missing_sequences": missing,
+                      "preparation": preparation}
         used = {str(datasets[0].SeriesInstanceUID) for datasets in roles.values()}
         skipped = [Problem(ds.filename, f"series {str(ds.get('SeriesDescription', ''))!r} is not one of the sequences "
                            "the models use", skipped=True) for uid, datasets in series.items()
                    if uid not in used for ds in datasets]
         return Volume(study.patient_id, self.name, refs, list(stack), [None] * len(refs), spacing, affine,
                       problems=skipped, properties=properties)
+
+
+def _on_flair_grid(study: Study, role: str, roles: dict[str, list], flair, preparation: list[str]) -> np.ndarray:
+    """The ``role`` series' voxels on the FLAIR's display grid: as stored where it shares that grid, else
+    resampled in world coordinates (recorded in ``preparation``) where it shares the FLAIR's frame of
+    reference."""
+    volume = _stored_volume(roles[role]).to_patient_orientation(DISPLAY)
+    if same_grid(volume.spatial_shape, volume.affine, flair.spatial_shape, flair.affine, atol=1e-2):
+        return volume.array
+    where = f"{study.location}: series {str(roles[role][0].get('SeriesDescription', ''))!r} ({role})"
+    if roles[role][0].get("FrameOfReferenceUID") != roles["flair"][0].get("FrameOfReferenceUID"):
+        raise MritoolError(f"{where} is on another grid in another frame of reference than the FLAIR "
+                           "(FrameOfReferenceUID differs); register it onto the FLAIR first")
+    check_coverage(volume.spatial_shape, volume.affine, flair.spatial_shape, flair.affine, where)
+    preparation.append(describe(role, volume.spatial_shape, volume.affine, flair.affine))
+    return onto_grid(volume.array, volume.affine, flair.affine, flair.spatial_shape, order=1)
 
 
 def _assign_roles(study: Study, series: dict[str, list]) -> dict[str, list]:

@@ -6,8 +6,9 @@ name is read as a FLAIR. Where files are named otherwise, a ``mritool-series.jso
 them (``{"flair": "scan_3.nii.gz", "t1": "scan_1.nii.gz", "seg": "lesion.nii.gz"}``) and the folder is
 one study, its patient id the folder's name. The channels are those the models were trained on (pre-contrast T1, FLAIR,
 post-contrast T1); a missing sequence is replaced by the FLAIR, as the training data did, and the
-volume's properties say so. Every sequence must share the FLAIR's grid (shape and affine); a study
-whose grids differ is refused rather than silently mixed.
+volume's properties say so. A sequence on another grid than the FLAIR's is resampled onto it
+(``volumes/resample.py``) where both affines map into one space (the NIfTI codes scanner or aligned,
+or one template); where they do not, the study is refused rather than silently mixed.
 
 Slices are axial, in the display convention of the ``kaggle_3m`` TIFFs: the volume is reoriented so
 that rows run toward posterior and columns toward the patient's left, slices from inferior to superior.
@@ -20,8 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from mritool.errors import MritoolError
-from mritool.volumes.limits import check_slice_count, check_slice_size
+from mritool.volumes.limits import check_slice_count, check_slice_size, check_volume
 from mritool.volumes.readers.base import MANIFEST, Study, VolumeReader, read_manifest, register_reader
+from mritool.volumes.resample import check_coverage, describe, onto_grid, same_grid
 from mritool.volumes.volume import Problem, SliceRef, Volume
 
 NIFTI = re.compile(r"^(?P<id>.+?)(?:_(?P<role>t1|t1ce|flair|t2|seg))?\.nii(?:\.gz)?$", re.IGNORECASE)
@@ -29,6 +31,7 @@ CHANNELS = ("t1", "flair", "t1ce")  # the models' channel order: pre-contrast, F
 ROLES = (*CHANNELS, "seg")
 NIFTI_FILE = re.compile(r"\.nii(\.gz)?$", re.IGNORECASE)
 DISPLAY_AXES = ("S", "P", "L")  # array axes after reorientation: slice, row, column
+SCANNER_SPACES = {1, 2}  # NIfTI xform codes "scanner" and "aligned" (to a scanner space): one frame of reference
 
 
 def display_orientation(affine: np.ndarray):
@@ -51,14 +54,46 @@ def load_nifti(path: Path):
     return image
 
 
+def nifti_data(image, path: Path) -> np.ndarray:
+    """The voxels on the file's own axes."""
+    try:
+        return np.asanyarray(image.dataobj, dtype=np.float32).reshape(image.shape[:3])
+    except Exception as exc:
+        raise MritoolError(f"{path}: not a readable NIfTI ({exc})") from None
+
+
 def nifti_pixels(image, path: Path, transform) -> np.ndarray:
     from nibabel import orientations
 
-    try:
-        data = np.asanyarray(image.dataobj, dtype=np.float32).reshape(image.shape[:3])
-    except Exception as exc:
-        raise MritoolError(f"{path}: not a readable NIfTI ({exc})") from None
-    return orientations.apply_orientation(data, transform)
+    return orientations.apply_orientation(nifti_data(image, path), transform)
+
+
+def _space(image) -> int:
+    """The NIfTI code of the space the affine maps into: the sform's, else the qform's, 0 when unknown."""
+    header = image.header
+    return int(header["sform_code"]) or int(header["qform_code"])
+
+
+def _on_flair_grid(image, flair, path: Path, role: str, order: int, preparation: list[str]) -> np.ndarray:
+    """``image``'s voxels on the FLAIR's own axes: as stored where it shares the FLAIR's grid, else
+    resampled in world coordinates (recorded in ``preparation``) where both affines map into the scanner's
+    space (codes scanner or aligned) or one template space."""
+    if same_grid(image.shape[:3], image.affine, flair.shape[:3], flair.affine):
+        return nifti_data(image, path)
+    own, flairs = _space(image), _space(flair)
+    if not (own and flairs and (own == flairs or {own, flairs} <= SCANNER_SPACES)):
+        raise MritoolError(f"{path}: its grid differs from the FLAIR's and its affine is not in the FLAIR's space "
+                           f"({_space_name(own)} vs {_space_name(flairs)}); register it onto the FLAIR first")
+    check_volume(image.shape[:3], path)
+    check_coverage(image.shape[:3], image.affine, flair.shape[:3], flair.affine, path)
+    preparation.append(describe(role, image.shape[:3], image.affine, flair.affine))
+    return onto_grid(nifti_data(image, path), image.affine, flair.affine, flair.shape[:3], order)
+
+
+def _space_name(code: int) -> str:
+    from nibabel.nifti1 import xform_codes
+
+    return xform_codes.label[code] if code in xform_codes.value_set() else f"code {code}"
 
 
 class NiftiReader(VolumeReader):
@@ -91,24 +126,21 @@ class NiftiReader(VolumeReader):
         axis = int(np.flatnonzero(transform[:, 0] == 0)[0])  # the input's own axis the display slices run along
         check_slice_count(flair.shape[axis], roles["flair"])  # from the header, before the data is read
         check_slice_size(*(flair.shape[a] for a in range(3) if a != axis), roles["flair"])
-        channels, missing = [], []
+        from nibabel import orientations
+
+        channels, missing, preparation = [], [], []
         for role in CHANNELS:
             if role not in roles:
                 missing.append(role)
                 role = "flair"
             image = flair if role == "flair" else load_nifti(roles[role])
-            if image.shape[:3] != flair.shape[:3] or not np.allclose(image.affine, flair.affine, atol=1e-3):
-                raise MritoolError(f"{roles[role]}: its grid differs from the FLAIR's (shape {image.shape[:3]} vs "
-                                   f"{flair.shape[:3]}); resample it onto the FLAIR grid first")
-            channels.append(np.clip(nifti_pixels(image, roles[role], transform), 0, None))  # z-scoring counts non-zero voxels
+            pixels = _on_flair_grid(image, flair, roles[role], role, 1, preparation)
+            channels.append(np.clip(orientations.apply_orientation(pixels, transform), 0, None))  # z-scoring counts non-zero voxels
         stack = np.stack(channels, axis=-1)
         truth = None
         if "seg" in roles:
-            seg = load_nifti(roles["seg"])
-            if seg.shape[:3] != flair.shape[:3]:
-                raise MritoolError(f"{roles['seg']}: its grid differs from the FLAIR's")
-            truth = nifti_pixels(seg, roles["seg"], transform) > 0
-        from nibabel import orientations
+            seg = _on_flair_grid(load_nifti(roles["seg"]), flair, roles["seg"], "seg", 0, preparation)
+            truth = orientations.apply_orientation(seg, transform) > 0
 
         display_affine = flair.affine @ orientations.inv_ornt_aff(transform, flair.shape[:3])
         spacing = tuple(float(s) for s in np.linalg.norm(display_affine[:3, :3], axis=0))
@@ -120,7 +152,8 @@ class NiftiReader(VolumeReader):
                 for k in range(count)]
         masks = list(truth) if truth is not None else [None] * count
         properties = {"transform": transform, "shape": flair.shape[:3], "affine": flair.affine, "header": flair.header,
-                      "flair": roles["flair"], "missing_sequences": missing, "slice_axis": axis}
+                      "flair": roles["flair"], "missing_sequences": missing, "slice_axis": axis,
+                      "preparation": preparation}
         used = {roles[role] for role in ROLES if role in roles}
         skipped = [Problem(str(path), "not one of the sequences the models use (t1, flair, t1ce) or a truth", skipped=True)
                    for path in study.files if path not in used and path.name != MANIFEST]
