@@ -8,7 +8,7 @@ import numpy as np
 import pydicom
 import pytest
 
-from mritool.data.containers import display_affine_ras, write_dicom_study
+from mritool.data.containers import display_affine_ras, write_dicom_series, write_dicom_study
 from mritool.errors import MritoolError
 from mritool.volumes.readers import find_studies, read_study
 from mritool.volumes.writers import writer_for
@@ -209,3 +209,34 @@ def test_an_oblique_series_maps_each_voxel_where_its_instance_header_puts_it(pha
         for r, c in [(0, 0), (0, stack.shape[2] - 1), (stack.shape[1] - 1, 0), (stack.shape[1] - 1, stack.shape[2] - 1)]:
             lps = position + c * column_mm * along_row + r * row_mm * down_column  # DICOM PS3.3 C.7.6.2.1.1
             np.testing.assert_allclose(volume.affine @ [k, r, c, 1], [-lps[0], -lps[1], lps[2], 1], atol=1e-3)
+
+
+def test_a_sagittal_flair_is_resliced_axially_and_its_seg_lands_on_the_sagittal_instances(phantom, tmp_path):
+    stack, truth = phantom
+    slice_mm, row_mm, column_mm = SPACING
+    display = display_affine_ras(SPACING)
+    sagittal = np.diag([-1.0, -1.0, 1.0, 1.0]) @ display  # display voxel -> LPS
+    # stored (left-right, top-down, anterior-posterior): each instance one sagittal plane, rows from the top
+    stored_to_display = np.array([[0, -1, 0, stack.shape[0] - 1], [0, 0, 1, 0], [1, 0, 0, 0], [0, 0, 0, 1]], float)
+    stored = np.transpose(stack, (2, 0, 1, 3))[:, ::-1]
+    header = None
+    for number, role in enumerate(("t1", "flair", "t1ce")):
+        files = write_dicom_series(tmp_path / "study" / role, "SAG1", stored[..., number], sagittal @ stored_to_display,
+                                   f"SAG 3D {role.upper()}", number + 1, header.StudyInstanceUID if header else
+                                   pydicom.uid.generate_uid(), header.FrameOfReferenceUID if header else pydicom.uid.generate_uid())
+        header = header or pydicom.dcmread(files[0], stop_before_pixels=True)
+    volume = read_study(find_studies(tmp_path / "study")[0])
+    np.testing.assert_array_equal(np.stack(volume.images), stack.astype(np.float32))
+    np.testing.assert_allclose(volume.affine, display, atol=1e-6)
+    assert {ref.source for ref in volume.refs} == {str(tmp_path / "study" / "flair")}
+    assert len(volume.refs) == stack.shape[0] and volume.properties["preparation"] == []
+
+    masks = {k: truth[k].astype(np.uint8) for k in range(len(truth))}
+    written = writer_for("dicom").write(volume, masks, tmp_path)
+    seg = highdicom.seg.segread(written[0])
+    instances = {ds.SOPInstanceUID: ds for ds in volume.properties["source_images"]}
+    for frame in seg.PerFrameFunctionalGroupsSequence:
+        source = instances[frame.DerivationImageSequence[0].SourceImageSequence[0].ReferencedSOPInstanceUID]
+        np.testing.assert_allclose(frame.PlanePositionSequence[0].ImagePositionPatient, source.ImagePositionPatient)
+    assert seg.NumberOfFrames == int(truth.any(axis=(0, 1)).sum())  # one frame per sagittal plane the lesion crosses
+    np.testing.assert_array_equal(np.stack(list(writer_for("dicom").read(volume, written).values())), truth)

@@ -14,10 +14,12 @@ A series on another grid than the FLAIR's is resampled onto it (``volumes/resamp
 shares the FLAIR's FrameOfReferenceUID, and refused where it does not.
 
 Volumes are reoriented to the display convention of the ``kaggle_3m`` slices (rows toward posterior,
-columns toward the patient's left, slices from inferior to superior) without resampling; the writer
-puts masks back on the FLAIR's own frames.
+columns toward the patient's left, slices from inferior to superior) without resampling: a FLAIR
+acquired sagittally or coronally is resliced axially by reordering its voxels, at its own spacing. The
+writer puts masks back on the FLAIR's own frames.
 """
 
+import os
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -145,6 +147,7 @@ class DicomReader(VolumeReader):
         roles = _assign_roles(study, series)
         flair_stored = _stored_volume(roles["flair"])
         flair = flair_stored.to_patient_orientation(DISPLAY)
+        check_slice_count(flair.spatial_shape[0], f"{study.location}: the FLAIR resliced axially")
         channels, missing, preparation = [], [], []
         for role in ROLES:
             if role not in roles:
@@ -155,7 +158,7 @@ class DicomReader(VolumeReader):
             else:
                 channels.append(_on_flair_grid(study, role, roles, flair, preparation))
         stack = np.clip(np.stack(channels, axis=-1).astype(np.float32), 0, None)  # z-scoring counts non-zero voxels
-        sources = _frame_sources(roles["flair"], flair.affine)
+        sources = _frame_sources(roles["flair"], flair.affine, stack.shape[0])
         refs = [SliceRef(k + 1, sources[k]) for k in range(stack.shape[0])]
         affine = LPS_TO_RAS @ flair.affine
         spacing = tuple(float(s) for s in np.linalg.norm(affine[:3, :3], axis=0))
@@ -229,12 +232,15 @@ def _stored_volume(datasets: list):
     return volume
 
 
-def _frame_sources(datasets: list, display_affine: np.ndarray) -> list[str]:
-    """The file of each display slice, matched by its position."""
+def _frame_sources(datasets: list, display_affine: np.ndarray, count: int) -> list[str]:
+    """The file of each display slice, matched by its position; for a FLAIR acquired in another plane
+    (a 3D sagittal), whose every instance crosses every axial slice, the folder of the series."""
     to_index = np.linalg.inv(display_affine)
     sources = {int(round((to_index @ np.append(np.asarray(ds.ImagePositionPatient, float), 1.0))[0])): ds.filename
                for ds in datasets}
-    return [sources[k] for k in sorted(sources)]
+    if len(sources) == count == len(datasets):
+        return [sources[k] for k in sorted(sources)]
+    return [os.path.commonpath([os.path.dirname(ds.filename) for ds in datasets])] * count
 
 
 register_reader(DicomReader())
