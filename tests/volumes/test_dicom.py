@@ -107,7 +107,7 @@ def test_hostile_series_are_refused_with_one_line(phantom, tmp_path):
         ds = pydicom.dcmread(path)
         ds.NumberOfFrames = 1 + int(path.name.endswith("0002.dcm"))
         ds.save_as(path)
-    cases["multiframe"] = "multi-frame"
+    cases["multiframe"] = "lacks PerFrameFunctionalGroupsSequence"
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk" / "x.dcm").write_bytes(b"not dicom at all")
     cases["junk"] = "not a readable DICOM image"
@@ -240,3 +240,59 @@ def test_a_sagittal_flair_is_resliced_axially_and_its_seg_lands_on_the_sagittal_
         np.testing.assert_allclose(frame.PlanePositionSequence[0].ImagePositionPatient, source.ImagePositionPatient)
     assert seg.NumberOfFrames == int(truth.any(axis=(0, 1)).sum())  # one frame per sagittal plane the lesion crosses
     np.testing.assert_array_equal(np.stack(list(writer_for("dicom").read(volume, written).values())), truth)
+
+
+def _enhanced(files, folder, number) -> None:
+    """The single-frame series ``files`` converted by highdicom into one legacy-converted enhanced MR
+    instance (a multi-frame file as scanners and PACS converters write it), replacing them."""
+    datasets = [pydicom.dcmread(path) for path in files]
+    enhanced = highdicom.legacy.LegacyConvertedEnhancedMRImage(
+        datasets, series_instance_uid=pydicom.uid.generate_uid(), series_number=number,
+        sop_instance_uid=pydicom.uid.generate_uid(), instance_number=1)
+    for path in files:
+        path.unlink()
+    enhanced.save_as(folder / f"enhanced_{number}.dcm")
+
+
+def test_an_enhanced_multiframe_study_reads_as_its_single_frames_and_the_seg_references_its_frames(phantom, tmp_path):
+    stack, truth = phantom
+    single = read_study(find_studies(_written(tmp_path / "single", stack, tilt_degrees=6.0))[0])
+    written = write_dicom_study(tmp_path / "enhanced", "P1", stack, SPACING, tilt_degrees=6.0, descending=True)
+    for number, files in enumerate(written.values(), start=1):
+        _enhanced(files, tmp_path / "enhanced", number)
+    (study,) = find_studies(tmp_path / "enhanced")
+    volume = read_study(study)
+    np.testing.assert_array_equal(np.stack(volume.images), np.stack(single.images))
+    np.testing.assert_allclose(volume.affine, single.affine, atol=1e-6)
+    assert {ref.source for ref in volume.refs} == {str(tmp_path / "enhanced" / "enhanced_2.dcm")}
+
+    masks = {k: truth[k].astype(np.uint8) for k in range(len(truth))}
+    files = writer_for("dicom").write(volume, masks, tmp_path)
+    seg = highdicom.seg.segread(files[0])
+    (source,) = volume.properties["source_images"]
+    positions = [group.PlanePositionSequence[0].ImagePositionPatient for group in source.PerFrameFunctionalGroupsSequence]
+    for frame in seg.PerFrameFunctionalGroupsSequence:
+        reference = frame.DerivationImageSequence[0].SourceImageSequence[0]
+        assert reference.ReferencedSOPInstanceUID == source.SOPInstanceUID
+        np.testing.assert_allclose(frame.PlanePositionSequence[0].ImagePositionPatient,
+                                   positions[int(reference.ReferencedFrameNumber) - 1])
+    np.testing.assert_array_equal(np.stack(list(writer_for("dicom").read(volume, files).values())), truth)
+
+
+def test_a_4d_enhanced_series_is_refused_with_one_line(phantom, tmp_path):
+    stack, _ = phantom
+    first = write_dicom_study(tmp_path / "study", "P1", stack, SPACING, roles=("flair",))["flair"]
+    second = [path.with_name(f"t2_{path.name}") for path in first]  # a second time point at the same positions
+    for path, copy in zip(first, second):
+        dataset = pydicom.dcmread(path)
+        dataset.SOPInstanceUID = pydicom.uid.generate_uid()
+        dataset.save_as(copy)
+    _enhanced(first + second, tmp_path / "study", 1)
+    with pytest.raises(MritoolError, match="not one regular volume") as caught:
+        read_study(find_studies(tmp_path / "study")[0])
+    assert "\n" not in str(caught.value)
+
+
+def _written(folder, stack, **storage):
+    write_dicom_study(folder, "P1", stack, SPACING, **storage)
+    return folder

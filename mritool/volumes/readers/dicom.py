@@ -1,5 +1,8 @@
 """DICOM MR studies: series read with pydicom and assembled into volumes by highdicom.
 
+A series is either single-frame instances or one enhanced (multi-frame) instance, whose frames highdicom
+places from its functional groups; a 4D acquisition (several stacks or time points) is refused.
+
 A study is one StudyInstanceUID; its series may share a folder or sit in subfolders of one. Files are
 recognised by content (the ``DICM`` marker), whatever their names; a ``.dcm`` file that is not
 readable DICOM is kept as a problem of its folder's study. Instances are ordered by their position in
@@ -37,6 +40,7 @@ DISPLAY = "HPL"  # highdicom's names for slice -> superior, row -> posterior, co
 CONTRAST = re.compile(r"(\+\s*C\b|\bPOST|\bGAD|\bGD\b|\bCE\b|CONTRAST|\bT1C)", re.IGNORECASE)
 HEADER_TAGS = ["PatientID", "StudyInstanceUID", "SeriesInstanceUID"]
 PLACEMENT_TAGS = ["SeriesInstanceUID", "ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing"]
+MULTIFRAME_PLACEMENT_TAGS = ["SeriesInstanceUID", "PerFrameFunctionalGroupsSequence"]  # the rest is per frame
 LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])
 
 
@@ -68,11 +72,11 @@ def _instance(path: Path):
 
     try:
         dataset = pydicom.dcmread(path)
-        if int(dataset.get("NumberOfFrames", 1) or 1) > 1:
-            raise MritoolError(f"{path}: multi-frame (enhanced) instances are not supported; "
-                               "export the series as single-frame instances")
         check_slice_size(int(dataset.get("Rows", 0)), int(dataset.get("Columns", 0)), path)
-        missing = [tag for tag in PLACEMENT_TAGS if tag not in dataset]
+        if _multiframe(dataset):
+            check_slice_count(int(dataset.NumberOfFrames), path)
+        placement = MULTIFRAME_PLACEMENT_TAGS if _multiframe(dataset) else PLACEMENT_TAGS
+        missing = [tag for tag in placement if tag not in dataset]
         if missing:
             raise MritoolError(f"{path}: lacks {', '.join(missing)}, needed to place it in a series and in space")
         str(dataset.SeriesInstanceUID)
@@ -83,6 +87,10 @@ def _instance(path: Path):
         raise MritoolError(f"{path}: not a readable DICOM image ({type(exc).__name__}: {_first_line(exc)})") from None
     dataset.filename = str(path)
     return dataset
+
+
+def _multiframe(dataset) -> bool:
+    return int(dataset.get("NumberOfFrames", 1) or 1) > 1
 
 
 def _decode(dataset, path: Path) -> None:
@@ -220,11 +228,20 @@ def _assign_roles(study: Study, series: dict[str, list]) -> dict[str, list]:
 
 
 def _stored_volume(datasets: list):
+    """The series as one volume on its stored axes: a series of single-frame instances, or one enhanced
+    (multi-frame) instance."""
     import highdicom
 
     description = datasets[0].get("SeriesDescription", "")
+    frames = sum(_multiframe(ds) for ds in datasets)
+    if frames and len(datasets) > 1:
+        raise MritoolError(f"series {description!r}: {len(datasets)} instances of which {frames} multi-frame; "
+                           "mritool reads a series of single-frame instances or one multi-frame instance")
     try:
-        volume = highdicom.get_volume_from_series(datasets, dtype=np.float32)
+        if frames:
+            volume = highdicom.Image.from_dataset(datasets[0], copy=False).get_volume(dtype=np.float32)
+        else:
+            volume = highdicom.get_volume_from_series(datasets, dtype=np.float32)
     except Exception as exc:  # highdicom explains irregular spacing, mixed orientations, missing positions
         raise MritoolError(f"series {description!r}: not one regular volume ({exc})") from None
     if volume.array.ndim != 3:
@@ -234,7 +251,10 @@ def _stored_volume(datasets: list):
 
 def _frame_sources(datasets: list, display_affine: np.ndarray, count: int) -> list[str]:
     """The file of each display slice, matched by its position; for a FLAIR acquired in another plane
-    (a 3D sagittal), whose every instance crosses every axial slice, the folder of the series."""
+    (a 3D sagittal), whose every instance crosses every axial slice, the folder of the series; for an
+    enhanced (multi-frame) FLAIR its one file."""
+    if len(datasets) == 1:
+        return [datasets[0].filename] * count
     to_index = np.linalg.inv(display_affine)
     sources = {int(round((to_index @ np.append(np.asarray(ds.ImagePositionPatient, float), 1.0))[0])): ds.filename
                for ds in datasets}
