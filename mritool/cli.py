@@ -468,6 +468,8 @@ def crossval_command(**kwargs):
               help="Ray actors, each loading the models once.")
 @click.option("--cpus-per-worker", type=click.IntRange(1),
               help="CPUs each Ray actor reserves and computes on (default: this machine's cores / --workers).")
+@click.option("--register", is_flag=True, help="Register every study's other sequences rigidly onto its FLAIR "
+              "(for series in another frame of reference or a patient who moved; the register extra, SimpleITK).")
 def screen_command(**kwargs):
     """Screen every slice, segment the screened positives, write CSVs, masks, figures and report.html.
 

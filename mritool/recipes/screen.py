@@ -1,7 +1,7 @@
 """``screen``: the whole job from a folder of studies to CSVs, masks, figures and a report."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -38,17 +38,18 @@ class ScreeningResult:
 ENGINES = ("local", "ray")
 
 
-def run_signature(stages: Stages | StagesSpec, qa: str) -> dict:
+def run_signature(stages: Stages | StagesSpec, qa: str, register: bool) -> dict:
     """What must match for a committed patient result to stand for this run's."""
     return {"bundle": bundle_fingerprint(stages.classifier_card, stages.segmenter_card),
-            "runtime": str(stages.runtime), "tta": stages.tta, "qa": qa}
+            "runtime": str(stages.runtime), "tta": stages.tta, "qa": qa, "register": register}
 
 
 def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | None = None, qa: str = "positives",
            batch_size: int = 32, voxel_mm3: float | None = None, progress=None, stages: Stages | None = None,
            timings=None, runtime: str | None = None, precision: str | None = None,
            overwrite: bool = False, tta: bool = False, resume: bool = False, engine: str = "local",
-           ray_address: str | None = None, workers: int = 1, cpus_per_worker: int | None = None) -> ScreeningResult:
+           ray_address: str | None = None, workers: int = 1, cpus_per_worker: int | None = None,
+           register: bool = False) -> ScreeningResult:
     """Screen the studies under ``scans`` (or the given ``studies``) with the models of ``models_dir`` (the
     packaged default when None; or already loaded ``stages``, local engine only) on ``runtime`` /
     ``precision`` (default: those the models were tuned on, as this machine runs them), on the ``local``
@@ -56,19 +57,20 @@ def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | Non
     Ray). Each patient's result is committed under ``out_dir/parts`` as it finishes; ``resume`` keeps
     those valid for this bundle and settings and screens only the rest. ``out_dir`` (default:
     ``SCANS-mritool`` in the current folder) must otherwise hold no earlier results unless
-    ``overwrite``. ``progress(done, total, slices)`` counts the patients screened in this run."""
+    ``overwrite``. ``register`` registers every study's other sequences onto its FLAIR (``Study.register``).
+    ``progress(done, total, slices)`` counts the patients screened in this run."""
     if engine not in ENGINES:
         raise MritoolError(f"engine must be one of {ENGINES}, not {engine!r}")
     if engine == "ray" and stages is not None:
         raise MritoolError("the Ray engine loads the models on its workers: give a model folder, not loaded stages")
     started = datetime.now(timezone.utc)
-    studies = find_studies(scans) if studies is None else studies  # bad input fails before the models load
+    studies = find_studies(scans, register) if studies is None else [replace(s, register=register) for s in studies]
     if out_dir is None and scans is None:
         raise MritoolError("an output folder is needed when the studies are given without their folder")
     with output_folder(out_dir or default_out_dir(scans), overwrite, resume) as out_dir:
         source = stages or stages_spec(models_dir, runtime, precision, tta)
         models_dir = getattr(source, "models_dir", models_dir)  # the default's folder when none was given
-        store = ResultStore(out_dir / PARTS, run_signature(source, qa))
+        store = ResultStore(out_dir / PARTS, run_signature(source, qa, register))
         done = {}
         if resume:
             done = {position: result for position, study in enumerate(studies)
@@ -92,7 +94,8 @@ def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | Non
         write_csv_atomic(out_dir / "slices.csv", merged)
         write_csv_atomic(out_dir / "patients.csv", patients)
         summary = screening_summary(merged, patients)
-        origin = provenance(source, models_dir, Path(scans).absolute() if scans is not None else None, started, summary)
+        origin = provenance(source, models_dir, Path(scans).absolute() if scans is not None else None, started, summary,
+                            register)
         write_text_atomic(out_dir / PROVENANCE, json.dumps(origin, indent=2) + "\n")
         write_report(out_dir / "report.html", summary, patients, figure_rows, origin, merged)
         mark_complete(out_dir, summary)
@@ -121,11 +124,11 @@ def reexport_figures(slices_csv, out_dir, qa: str = "all", overwrite: bool = Fal
     if missing:
         raise MritoolError(f"{slices_csv}: not a slices table from mritool screen (lacks {sorted(missing)[0]})")
     with output_folder(out_dir, overwrite) as out_dir:
-        figures = export_figures(slices, out_dir / "figures", qa)
-        patients = aggregate_patients(slices)
-        summary = screening_summary(slices, patients)
         screened_by = slices_csv.parent / PROVENANCE  # the screening run's, where it sits beside its table
         origin = read_json(screened_by, "provenance") if screened_by.is_file() else None
+        figures = export_figures(slices, out_dir / "figures", qa, register=bool((origin or {}).get("register")))
+        patients = aggregate_patients(slices)
+        summary = screening_summary(slices, patients)
         write_report(out_dir / "report.html", summary, patients, figures, origin, slices)
         mark_complete(out_dir, summary)
     return figures

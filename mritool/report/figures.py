@@ -188,9 +188,10 @@ def figure_table(rows: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=FIGURE_COLUMNS)
 
 
-def export_figures(slices: pd.DataFrame, out_dir, which: str = "positives") -> pd.DataFrame:
+def export_figures(slices: pd.DataFrame, out_dir, which: str = "positives", register: bool = False) -> pd.DataFrame:
     """Figures for the ``ok`` rows of a slices table (``mritool qa``), each study read again through its
-    reader and its predicted masks through their writer, so every format draws as ``screen`` drew it."""
+    reader (with ``register`` as screened) and its predicted masks through their writer, so every format
+    draws as ``screen`` drew it."""
     _check(which)
     written = []
     if which == "none":
@@ -199,7 +200,7 @@ def export_figures(slices: pd.DataFrame, out_dir, which: str = "positives") -> p
     for patient, rows in screened.groupby("patient_id", sort=False):
         if not (rows["status"] == "ok").any():
             continue
-        volume = _read_again(rows)
+        volume = _read_again(rows, register)
         ok = [position for position, status in enumerate(rows["status"]) if status == "ok"]
         files = {position: rows["predicted_mask_path"].iloc[position] for position in ok
                  if isinstance(rows["predicted_mask_path"].iloc[position], str)}
@@ -209,10 +210,11 @@ def export_figures(slices: pd.DataFrame, out_dir, which: str = "positives") -> p
     return figure_table(written)
 
 
-def _read_again(rows: pd.DataFrame) -> Volume:
+def _read_again(rows: pd.DataFrame, register: bool) -> Volume:
     """The study ``rows`` (one patient's slices, in order) came from; it must still hold those slices."""
     study_path, first = rows["study_path"].iloc[0], Path(rows["image_path"].iloc[0])
-    study = next((s for s in find_studies(study_path) if first in s.files), None)
+    holds = lambda study: first in {*study.files, *(path.parent for path in study.files)}  # a file, or a 3D series' folder
+    study = next((s for s in find_studies(study_path, register) if holds(s)), None)
     volume = read_study(study) if study is not None else None
     if volume is None or [ref.source for ref in volume.refs] != rows["image_path"].tolist():
         raise MritoolError(f"{study_path}: the study no longer holds the slices it was screened with")

@@ -41,7 +41,8 @@ def runtime_note(stages: Stages | StagesSpec) -> str | None:
             "bfloat16 and float32 only); `mritool tune` re-tunes them on this runtime")
 
 
-def provenance(stages: Stages | StagesSpec, models_dir, input_root, started: datetime, summary: dict) -> dict:
+def provenance(stages: Stages | StagesSpec, models_dir, input_root, started: datetime, summary: dict,
+               register: bool = False) -> dict:
     classifier, segmenter = stages.classifier_card, stages.segmenter_card
     operating_point = {k: classifier.validation_metrics.get(k) for k in ("sensitivity", "specificity", "roc_auc", "slices")}
     finished = datetime.now(timezone.utc)
@@ -59,6 +60,7 @@ def provenance(stages: Stages | StagesSpec, models_dir, input_root, started: dat
         "runtime_note": runtime_note(stages),
         "machine": str(describe_machine(gpus=False)),
         "tta": stages.tta,
+        "register": register,
         "mritool": __version__,
         "libraries": _installed(),
         "input": str(input_root) if input_root is not None else None,

@@ -29,6 +29,7 @@ class Study:
     location: Path  # its folder, or its file for single-file formats
     files: tuple[Path, ...]
     key: str = ""  # studies of one reader found in several folders under one non-empty key are one study
+    register: bool = False  # read with --register: the other sequences registered onto the FLAIR
 
 
 class VolumeReader(ABC):
@@ -70,9 +71,10 @@ def natural_key(name: str):
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
 
 
-def find_studies(root) -> list[Study]:
-    """Every study under ``root``, ordered by patient id (then by folder, in natural order). Paths are
-    absolute (links kept), so tables written from them work from any directory."""
+def find_studies(root, register: bool = False) -> list[Study]:
+    """Every study under ``root``, ordered by patient id (then by folder, in natural order), to be read with
+    ``register`` (``Study.register``). Paths are absolute (links kept), so tables written from them work
+    from any directory."""
     root = Path(root).absolute()
     if not root.exists():
         raise MritoolError(f"{root}: no such folder")
@@ -88,6 +90,7 @@ def find_studies(root) -> list[Study]:
             claimed = {path.name for study in found for path in study.files}
             names = [name for name in names if name not in claimed]
     studies = sorted(_unambiguous(_merge_keyed(studies), root), key=lambda study: study.patient_id)
+    studies = [dataclasses.replace(study, register=register) for study in studies]
     if not studies:
         kinds = "; ".join(reader.description for reader in readers)
         raise MritoolError(f"{root}: no studies found ({kinds})")

@@ -14,7 +14,8 @@ ignored. A ``mritool-series.json`` in the study folder overrides this, naming ea
 SeriesInstanceUID, SeriesNumber or SeriesDescription: ``{"flair": "7", "t1": "AX T1", "t1ce": "1.2.3"}``.
 A missing T1 is replaced by the FLAIR as the training data did, and the volume's properties say so.
 A series on another grid than the FLAIR's is resampled onto it (``volumes/resample.py``) where it
-shares the FLAIR's FrameOfReferenceUID, and refused where it does not.
+shares the FLAIR's FrameOfReferenceUID, and refused where it does not, unless the study is read with
+``--register`` (``Study.register``), which registers every other series onto the FLAIR.
 
 Volumes are reoriented to the display convention of the ``kaggle_3m`` slices (rows toward posterior,
 columns toward the patient's left, slices from inferior to superior) without resampling: a FLAIR
@@ -32,6 +33,7 @@ import numpy as np
 from mritool.errors import MritoolError
 from mritool.volumes.limits import check_slice_count, check_slice_size
 from mritool.volumes.readers.base import MANIFEST, Study, VolumeReader, read_manifest, register_reader
+from mritool.volumes.register import describe_registration, register_onto
 from mritool.volumes.resample import check_coverage, describe, onto_grid, same_grid
 from mritool.volumes.volume import Problem, SliceRef, Volume
 
@@ -183,16 +185,22 @@ class DicomReader(VolumeReader):
 
 
 def _on_flair_grid(study: Study, role: str, roles: dict[str, list], flair, preparation: list[str]) -> np.ndarray:
-    """The ``role`` series' voxels on the FLAIR's display grid: as stored where it shares that grid, else
-    resampled in world coordinates (recorded in ``preparation``) where it shares the FLAIR's frame of
-    reference."""
+    """The ``role`` series' voxels on the FLAIR's display grid: registered onto the FLAIR where the study
+    is read with ``register``, else as stored where it shares that grid, else resampled in world
+    coordinates where it shares the FLAIR's frame of reference. What was done is recorded in
+    ``preparation``."""
     volume = _stored_volume(roles[role]).to_patient_orientation(DISPLAY)
+    shared = roles[role][0].get("FrameOfReferenceUID") == roles["flair"][0].get("FrameOfReferenceUID")
+    if study.register:
+        pixels, transform = register_onto(volume.array, volume.affine, flair.array, flair.affine, shared)
+        preparation.append(describe_registration(role, transform, flair.affine, flair.spatial_shape))
+        return pixels
     if same_grid(volume.spatial_shape, volume.affine, flair.spatial_shape, flair.affine, atol=1e-2):
         return volume.array
     where = f"{study.location}: series {str(roles[role][0].get('SeriesDescription', ''))!r} ({role})"
-    if roles[role][0].get("FrameOfReferenceUID") != roles["flair"][0].get("FrameOfReferenceUID"):
+    if not shared:
         raise MritoolError(f"{where} is on another grid in another frame of reference than the FLAIR "
-                           "(FrameOfReferenceUID differs); register it onto the FLAIR first")
+                           "(FrameOfReferenceUID differs); register it onto the FLAIR (--register)")
     check_coverage(volume.spatial_shape, volume.affine, flair.spatial_shape, flair.affine, where)
     preparation.append(describe(role, volume.spatial_shape, volume.affine, flair.affine))
     return onto_grid(volume.array, volume.affine, flair.affine, flair.spatial_shape, order=1)

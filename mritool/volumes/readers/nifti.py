@@ -8,7 +8,8 @@ one study, its patient id the folder's name. The channels are those the models w
 post-contrast T1); a missing sequence is replaced by the FLAIR, as the training data did, and the
 volume's properties say so. A sequence on another grid than the FLAIR's is resampled onto it
 (``volumes/resample.py``) where both affines map into one space (the NIfTI codes scanner or aligned,
-or one template); where they do not, the study is refused rather than silently mixed.
+or one template); where they do not, the study is refused rather than silently mixed, unless it is read
+with ``--register`` (``Study.register``), which registers every other sequence onto the FLAIR.
 
 Slices are axial, in the display convention of the ``kaggle_3m`` TIFFs: the volume is reoriented so
 that rows run toward posterior and columns toward the patient's left, slices from inferior to superior.
@@ -23,6 +24,7 @@ import numpy as np
 from mritool.errors import MritoolError
 from mritool.volumes.limits import check_slice_count, check_slice_size, check_volume
 from mritool.volumes.readers.base import MANIFEST, Study, VolumeReader, read_manifest, register_reader
+from mritool.volumes.register import describe_registration, register_onto
 from mritool.volumes.resample import check_coverage, describe, onto_grid, same_grid
 from mritool.volumes.volume import Problem, SliceRef, Volume
 
@@ -74,16 +76,24 @@ def _space(image) -> int:
     return int(header["sform_code"]) or int(header["qform_code"])
 
 
-def _on_flair_grid(image, flair, path: Path, role: str, order: int, preparation: list[str]) -> np.ndarray:
-    """``image``'s voxels on the FLAIR's own axes: as stored where it shares the FLAIR's grid, else
-    resampled in world coordinates (recorded in ``preparation``) where both affines map into the scanner's
-    space (codes scanner or aligned) or one template space."""
+def _on_flair_grid(image, flair, path: Path, role: str, order: int, preparation: list[str], register: bool) -> np.ndarray:
+    """``image``'s voxels on the FLAIR's own axes: registered onto the FLAIR where ``register`` (a truth mask
+    never is), else as stored where it shares the FLAIR's grid, else resampled in world coordinates where
+    both affines map into the scanner's space (codes scanner or aligned) or one template space. What was
+    done is recorded in ``preparation``."""
+    own, flairs = _space(image), _space(flair)
+    shared = bool(own and flairs and (own == flairs or {own, flairs} <= SCANNER_SPACES))
+    if register and role != "seg":
+        check_volume(image.shape[:3], path)
+        pixels, transform = register_onto(nifti_data(image, path), image.affine, nifti_data(flair, path), flair.affine,
+                                          shared)
+        preparation.append(describe_registration(role, transform, flair.affine, flair.shape[:3]))
+        return pixels
     if same_grid(image.shape[:3], image.affine, flair.shape[:3], flair.affine):
         return nifti_data(image, path)
-    own, flairs = _space(image), _space(flair)
-    if not (own and flairs and (own == flairs or {own, flairs} <= SCANNER_SPACES)):
+    if not shared:
         raise MritoolError(f"{path}: its grid differs from the FLAIR's and its affine is not in the FLAIR's space "
-                           f"({_space_name(own)} vs {_space_name(flairs)}); register it onto the FLAIR first")
+                           f"({_space_name(own)} vs {_space_name(flairs)}); register it onto the FLAIR (--register)")
     check_volume(image.shape[:3], path)
     check_coverage(image.shape[:3], image.affine, flair.shape[:3], flair.affine, path)
     preparation.append(describe(role, image.shape[:3], image.affine, flair.affine))
@@ -134,12 +144,13 @@ class NiftiReader(VolumeReader):
                 missing.append(role)
                 role = "flair"
             image = flair if role == "flair" else load_nifti(roles[role])
-            pixels = _on_flair_grid(image, flair, roles[role], role, 1, preparation)
+            registered = study.register and image is not flair
+            pixels = _on_flair_grid(image, flair, roles[role], role, 1, preparation, registered)
             channels.append(np.clip(orientations.apply_orientation(pixels, transform), 0, None))  # z-scoring counts non-zero voxels
         stack = np.stack(channels, axis=-1)
         truth = None
         if "seg" in roles:
-            seg = _on_flair_grid(load_nifti(roles["seg"]), flair, roles["seg"], "seg", 0, preparation)
+            seg = _on_flair_grid(load_nifti(roles["seg"]), flair, roles["seg"], "seg", 0, preparation, False)
             truth = orientations.apply_orientation(seg, transform) > 0
 
         display_affine = flair.affine @ orientations.inv_ornt_aff(transform, flair.shape[:3])
