@@ -1,4 +1,5 @@
-"""A display-ordered stack written as a NIfTI study or a DICOM study, for tests and benchmarks.
+"""A display-ordered stack written as a NIfTI study or a DICOM study, for tests and benchmarks, and DICOM
+made as other tools make it (highdicom's enhanced conversion, GDCM's compression).
 
 ``stack`` is (S, H, W, 3) in the display convention of the ``kaggle_3m`` slices: slices from inferior
 to superior, rows toward posterior, columns toward the patient's left; channels pre-contrast T1,
@@ -21,6 +22,21 @@ def display_affine_ras(spacing) -> np.ndarray:
     slice_mm, row_mm, column_mm = spacing
     return np.array([[0, 0, -column_mm, -ORIGIN_LPS[0]], [0, -row_mm, 0, -ORIGIN_LPS[1]],
                      [slice_mm, 0, 0, ORIGIN_LPS[2]], [0, 0, 0, 1]], float)
+
+
+def turned_grid(affine: np.ndarray, shape, degrees: float, spacing_mm: float = 1.0, margin_mm: float = 10.0):
+    """(affine, shape) of an isotropic grid turned ``degrees`` about the head's long axis (world z) that
+    covers the box of the grid ``affine``/``shape`` with a margin: a 3D sequence planned apart from the FLAIR."""
+    corners = np.array([[i, j, k, 1] for i in (0, shape[0] - 1) for j in (0, shape[1] - 1) for k in (0, shape[2] - 1)])
+    world = (affine @ corners.T)[:3].T
+    angle = np.radians(degrees)
+    rotation = np.array([[np.cos(angle), -np.sin(angle), 0], [np.sin(angle), np.cos(angle), 0], [0, 0, 1]])
+    local = world @ rotation  # corner coordinates along the turned axes
+    low, high = local.min(axis=0) - margin_mm, local.max(axis=0) + margin_mm
+    grid = np.eye(4)
+    grid[:3, :3] = rotation * spacing_mm
+    grid[:3, 3] = rotation @ low
+    return grid, tuple(int(n) for n in np.ceil((high - low) / spacing_mm) + 1)
 
 
 def write_nifti_study(folder, patient, stack, truth=None, spacing=(5.0, 0.9, 0.8), axcodes=("R", "A", "S"),
@@ -118,3 +134,41 @@ def write_dicom_series(folder, patient, stored, affine_lps, description, series_
         ds.save_as(folder / name, enforce_file_format=True)
         files.append(folder / name)
     return files
+
+
+def to_enhanced(files: list[Path], path: Path, series_number: int) -> None:
+    """The single-frame series ``files`` converted by highdicom into one legacy-converted enhanced MR
+    instance at ``path`` (a multi-frame file as PACS converters write it), replacing them."""
+    import highdicom
+    import pydicom
+    from pydicom.uid import generate_uid
+
+    datasets = [pydicom.dcmread(file) for file in files]
+    enhanced = highdicom.legacy.LegacyConvertedEnhancedMRImage(
+        datasets, series_instance_uid=generate_uid(), series_number=series_number, sop_instance_uid=generate_uid(),
+        instance_number=1)
+    for file in files:
+        Path(file).unlink()
+    enhanced.save_as(path)
+
+
+def transcode(path: Path, syntax: str) -> None:
+    """``path`` rewritten in place by GDCM in the transfer syntax GDCM names ``syntax`` (``JPEG2000Lossless``,
+    ``JPEGLSLossless``, ``JPEGLosslessProcess14_1``, ``RLELossless``, ...): compressed as a PACS exports it."""
+    import gdcm
+
+    reader = gdcm.ImageReader()
+    reader.SetFileName(str(path))
+    change = gdcm.ImageChangeTransferSyntax()
+    change.SetTransferSyntax(gdcm.TransferSyntax(getattr(gdcm.TransferSyntax, syntax)))
+    if not reader.Read():
+        raise ValueError(f"{path}: GDCM cannot read it")
+    change.SetInput(reader.GetImage())
+    writer = gdcm.ImageWriter()
+    writer.SetFileName(str(path))
+    writer.SetFile(reader.GetFile())
+    if not change.Change():
+        raise ValueError(f"{path}: GDCM cannot write it as {syntax}")
+    writer.SetImage(change.GetOutput())
+    if not writer.Write():
+        raise ValueError(f"{path}: GDCM could not write it")

@@ -1,14 +1,13 @@
-"""Compressed DICOM as PACS exports it: each transfer syntax written by GDCM (another tool than the
-reader's decoders' callers), read to the same pixels and geometry as the uncompressed study, and the
-SEG written against the compressed instances."""
+"""Compressed DICOM as PACS exports it: each transfer syntax written by GDCM, read through pydicom's pixel
+handlers to the same pixels and geometry as the uncompressed study, and the SEG written against the
+compressed instances."""
 
-import gdcm
 import highdicom
 import numpy as np
 import pydicom
 import pytest
 
-from mritool.data.containers import write_dicom_study
+from mritool.data.containers import transcode, write_dicom_study
 from mritool.errors import MritoolError
 from mritool.volumes.readers import find_studies, read_study
 from mritool.volumes.writers import writer_for
@@ -16,22 +15,6 @@ from tests.volumes.test_dicom import phantom  # noqa: F401 (a fixture)
 
 LOSSLESS = ["JPEGLosslessProcess14_1", "JPEGLosslessProcess14", "JPEGLSLossless", "JPEG2000Lossless", "RLELossless"]
 LOSSY = ["JPEGLSNearLossless", "JPEG2000"]
-
-
-def transcode(path, syntax: str) -> None:
-    """``path`` rewritten in place in the transfer syntax GDCM names ``syntax``."""
-    reader = gdcm.ImageReader()
-    reader.SetFileName(str(path))
-    assert reader.Read(), path
-    change = gdcm.ImageChangeTransferSyntax()
-    change.SetTransferSyntax(gdcm.TransferSyntax(getattr(gdcm.TransferSyntax, syntax)))
-    change.SetInput(reader.GetImage())
-    assert change.Change(), syntax
-    writer = gdcm.ImageWriter()
-    writer.SetFileName(str(path))
-    writer.SetFile(reader.GetFile())
-    writer.SetImage(change.GetOutput())
-    assert writer.Write(), path
 
 
 @pytest.mark.parametrize("syntax", LOSSLESS + LOSSY)

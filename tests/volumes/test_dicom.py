@@ -8,7 +8,7 @@ import numpy as np
 import pydicom
 import pytest
 
-from mritool.data.containers import display_affine_ras, write_dicom_series, write_dicom_study
+from mritool.data.containers import display_affine_ras, to_enhanced, write_dicom_series, write_dicom_study
 from mritool.errors import MritoolError
 from mritool.volumes.readers import find_studies, read_study
 from mritool.volumes.writers import writer_for
@@ -242,24 +242,12 @@ def test_a_sagittal_flair_is_resliced_axially_and_its_seg_lands_on_the_sagittal_
     np.testing.assert_array_equal(np.stack(list(writer_for("dicom").read(volume, written).values())), truth)
 
 
-def _enhanced(files, folder, number) -> None:
-    """The single-frame series ``files`` converted by highdicom into one legacy-converted enhanced MR
-    instance (a multi-frame file as scanners and PACS converters write it), replacing them."""
-    datasets = [pydicom.dcmread(path) for path in files]
-    enhanced = highdicom.legacy.LegacyConvertedEnhancedMRImage(
-        datasets, series_instance_uid=pydicom.uid.generate_uid(), series_number=number,
-        sop_instance_uid=pydicom.uid.generate_uid(), instance_number=1)
-    for path in files:
-        path.unlink()
-    enhanced.save_as(folder / f"enhanced_{number}.dcm")
-
-
 def test_an_enhanced_multiframe_study_reads_as_its_single_frames_and_the_seg_references_its_frames(phantom, tmp_path):
     stack, truth = phantom
     single = read_study(find_studies(_written(tmp_path / "single", stack, tilt_degrees=6.0))[0])
     written = write_dicom_study(tmp_path / "enhanced", "P1", stack, SPACING, tilt_degrees=6.0, descending=True)
     for number, files in enumerate(written.values(), start=1):
-        _enhanced(files, tmp_path / "enhanced", number)
+        to_enhanced(files, tmp_path / "enhanced" / f"enhanced_{number}.dcm", number)
     (study,) = find_studies(tmp_path / "enhanced")
     volume = read_study(study)
     np.testing.assert_array_equal(np.stack(volume.images), np.stack(single.images))
@@ -287,7 +275,7 @@ def test_a_4d_enhanced_series_is_refused_with_one_line(phantom, tmp_path):
         dataset = pydicom.dcmread(path)
         dataset.SOPInstanceUID = pydicom.uid.generate_uid()
         dataset.save_as(copy)
-    _enhanced(first + second, tmp_path / "study", 1)
+    to_enhanced(first + second, tmp_path / "study" / "enhanced.dcm", 1)
     with pytest.raises(MritoolError, match="not one regular volume") as caught:
         read_study(find_studies(tmp_path / "study")[0])
     assert "\n" not in str(caught.value)
@@ -296,3 +284,24 @@ def test_a_4d_enhanced_series_is_refused_with_one_line(phantom, tmp_path):
 def _written(folder, stack, **storage):
     write_dicom_study(folder, "P1", stack, SPACING, **storage)
     return folder
+
+
+def test_a_wrong_declared_slice_spacing_does_not_reach_the_seg(phantom, tmp_path):
+    """GDCM's transcoding declares SpacingBetweenSlices 1 on 5 mm slices; copied into a SEG whose empty
+    frames are omitted, it made the SEG unreadable as a volume (found by benchmarks/containers.py)."""
+    stack, _ = phantom
+    written = write_dicom_study(tmp_path / "study", "P1", stack, SPACING, roles=("flair",))
+    for path in written["flair"]:
+        dataset = pydicom.dcmread(path)
+        dataset.SpacingBetweenSlices = 1.0
+        dataset.save_as(path)
+    volume = read_study(find_studies(tmp_path / "study")[0])
+    masks = {k: np.zeros(stack.shape[1:3], np.uint8) for k in range(len(volume.refs))}
+    for k in (2, 3, 8):  # a gap between lesion frames
+        masks[k][5:15, 20:30] = 1
+    files = writer_for("dicom").write(volume, masks, tmp_path)
+    seg = highdicom.seg.segread(files[0])
+    assert float(seg.SharedFunctionalGroupsSequence[0].PixelMeasuresSequence[0].SpacingBetweenSlices) == SPACING[0]
+    back = writer_for("dicom").read(volume, files)
+    np.testing.assert_array_equal(np.stack([back[k] for k in sorted(back)]), np.stack([masks[k] for k in sorted(masks)]))
+    assert all(float(ds.SpacingBetweenSlices) == 1.0 for ds in volume.properties["source_images"])  # sources untouched

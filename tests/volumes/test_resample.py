@@ -6,25 +6,10 @@ import numpy as np
 import pydicom
 import pytest
 
-from mritool.data.containers import write_dicom_series, write_dicom_study, write_nifti_study
+from mritool.data.containers import turned_grid, write_dicom_series, write_dicom_study, write_nifti_study
 from mritool.volumes.readers import find_studies, read_study
 from mritool.volumes.resample import largest_rotation_degrees
 from tests.volumes.test_nifti import SPACING, phantom  # noqa: F401 (a fixture)
-
-
-def rotated_grid(affine: np.ndarray, shape, degrees: float, spacing_mm: float = 1.0, margin_mm: float = 10.0):
-    """(affine, shape) of an isotropic grid turned ``degrees`` about the head's long axis (world z) that
-    covers the box of the grid ``affine``/``shape`` with a margin: a 3D T1 planned apart from the FLAIR."""
-    corners = np.array([[i, j, k, 1] for i in (0, shape[0] - 1) for j in (0, shape[1] - 1) for k in (0, shape[2] - 1)])
-    world = (affine @ corners.T)[:3].T
-    angle = np.radians(degrees)
-    rotation = np.array([[np.cos(angle), -np.sin(angle), 0], [np.sin(angle), np.cos(angle), 0], [0, 0, 1]])
-    local = world @ rotation  # corner coordinates along the turned axes
-    low, high = local.min(axis=0) - margin_mm, local.max(axis=0) + margin_mm
-    grid = np.eye(4)
-    grid[:3, :3] = rotation * spacing_mm
-    grid[:3, 3] = rotation @ low
-    return grid, tuple(int(n) for n in np.ceil((high - low) / spacing_mm) + 1)
 
 
 def linear_field(affine: np.ndarray, shape) -> np.ndarray:
@@ -38,7 +23,7 @@ def test_a_t1ce_on_its_own_rotated_1mm_grid_is_sampled_where_the_flair_voxels_li
     stack, truth = phantom
     flair_affine = write_nifti_study(tmp_path, "P1", stack, truth, SPACING, ("L", "P", "I"))
     flair = nibabel.load(tmp_path / "P1_flair.nii.gz")
-    grid, shape = rotated_grid(flair_affine, flair.shape, degrees=7.0)
+    grid, shape = turned_grid(flair_affine, flair.shape, degrees=7.0)
     nibabel.save(nibabel.Nifti1Image(linear_field(grid, shape).astype(np.float32), grid), tmp_path / "P1_t1ce.nii.gz")
     # the truth on a grid twice as fine in-plane, same origin: nearest neighbour must pick the voxel it was made from
     fine = flair_affine @ np.diag([0.5, 0.5, 1.0, 1.0])
@@ -74,7 +59,7 @@ def test_a_dicom_t1ce_acquired_sagittal_at_1mm_and_turned_is_sampled_where_the_f
     written = write_dicom_study(tmp_path / "study", "P1", stack, SPACING, roles=("t1", "flair"), tilt_degrees=4.0)
     flair_header = pydicom.dcmread(written["flair"][0], stop_before_pixels=True)
     alone = read_study(find_studies(tmp_path / "study")[0])
-    grid, shape = rotated_grid(_display_lps(alone), stack.shape[:3], degrees=-9.0)
+    grid, shape = turned_grid(_display_lps(alone), stack.shape[:3], degrees=-9.0)
     write_dicom_series(tmp_path / "study" / "t1ce", "P1", np.round(linear_field(grid, shape)), grid,
                        "SAG 3D T1 MPRAGE +C", 3, flair_header.StudyInstanceUID, flair_header.FrameOfReferenceUID)
 

@@ -35,6 +35,26 @@ def segment_description():
     )
 
 
+def _without_declared_spacing(datasets: list) -> list:
+    """Single-frame sources as highdicom should see them: without SpacingBetweenSlices, so the SEG's is
+    derived from the frame positions (which the reader places slices by) instead of copied. Converters
+    declare wrong ones (GDCM's transcoding writes 1), and a copied wrong one makes the SEG unreadable as a
+    volume once empty frames are omitted."""
+    from pydicom.dataset import Dataset
+
+    if len(datasets) == 1:
+        return datasets
+    stripped = []
+    for dataset in datasets:  # headers only: the volume's own datasets stay as read
+        header = Dataset()
+        header.file_meta = dataset.file_meta
+        for element in dataset:
+            if element.keyword not in ("SpacingBetweenSlices", "PixelData"):
+                header.add(element)
+        stripped.append(header)
+    return stripped
+
+
 class DicomSegWriter(MaskWriter):
     name = "dicom_seg"
     formats = ("dicom",)
@@ -50,7 +70,7 @@ class DicomSegWriter(MaskWriter):
         for position, mask in masks.items():
             stack[position] = mask
         segmentation = highdicom.seg.Segmentation(
-            source_images=volume.properties["source_images"],
+            source_images=_without_declared_spacing(volume.properties["source_images"]),
             pixel_array=geometry.with_array(stack).match_geometry(volume.properties["stored_geometry"]),
             segmentation_type=highdicom.seg.SegmentationTypeValues.BINARY,
             segment_descriptions=[segment_description()],
