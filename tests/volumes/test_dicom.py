@@ -102,6 +102,12 @@ def test_hostile_series_are_refused_with_one_line(phantom, tmp_path):
     write_dicom_study(tmp_path / "gap", "GA1", stack, SPACING, roles=("flair",))
     sorted((tmp_path / "gap").iterdir())[5].unlink()
     cases["gap"] = "not one regular volume"
+    write_dicom_study(tmp_path / "mixed", "MX1", stack, SPACING, roles=("flair",))
+    turned = sorted((tmp_path / "mixed").iterdir())[4]
+    ds = pydicom.dcmread(turned)
+    ds.ImageOrientationPatient = [0.0, 1.0, 0.0, 0.0, 0.0, -1.0]  # one sagittal instance in an axial series
+    ds.save_as(turned)
+    cases["mixed"] = "not one regular volume"
     write_dicom_study(tmp_path / "multiframe", "MF1", stack, SPACING, roles=("flair",))
     for path in (tmp_path / "multiframe").iterdir():
         ds = pydicom.dcmread(path)
