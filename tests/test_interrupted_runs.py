@@ -169,7 +169,7 @@ def test_a_read_only_output_folder_is_one_line_and_a_non_zero_exit(phantoms, tin
     assert lines == [f"Error: {disk / 'out'}: output folder is not writable"]
 
 
-@pytest.mark.parametrize("change", ["an input file", "tta", "qa", "runtime"])
+@pytest.mark.parametrize("change", ["an input file", "tta", "qa", "runtime", "register"])
 def test_a_resume_recomputes_exactly_what_a_change_invalidates(cohort, tiny_models, tmp_path, change):
     from mritool.recipes.screen import screen
 
@@ -181,7 +181,8 @@ def test_a_resume_recomputes_exactly_what_a_change_invalidates(cohort, tiny_mode
         patient = sorted(path for path in scans.iterdir() if path.is_dir())[3]
         shutil.copyfile(patient / f"{patient.name}_2.tif", patient / f"{patient.name}_5.tif")
     else:
-        settings |= {"tta": {"tta": True}, "qa": {"qa": "all"}, "runtime": {"runtime": "keras"}}[change]
+        settings |= {"tta": {"tta": True}, "qa": {"qa": "all"}, "runtime": {"runtime": "keras"},
+                     "register": {"register": True}}[change]
     resumed = screen(scans, tiny_models, first.out_dir, resume=True, **settings)
     fresh = screen(scans, tiny_models, tmp_path / "fresh", **settings)
     assert resumed.resumed == (23 if change == "an input file" else 0)

@@ -44,9 +44,10 @@ def test_any_grid_reads_back_in_the_display_convention(phantom, tmp_path, axcode
     assert volume.properties["missing_sequences"] == []
 
 
-def test_written_masks_land_on_the_input_grid_and_the_same_world_voxels(phantom, tmp_path):
+@pytest.mark.parametrize("axcodes", [("L", "P", "I"), ("A", "S", "R")], ids=["axial", "sagittal"])
+def test_written_masks_land_on_the_input_grid_and_the_same_world_voxels(phantom, tmp_path, axcodes):
     stack, truth = phantom
-    affine = write_nifti_study(tmp_path / "in", "P1", stack, truth, SPACING, ("L", "P", "I"))
+    affine = write_nifti_study(tmp_path / "in", "P1", stack, truth, SPACING, axcodes)
     volume = read_study(find_studies(tmp_path / "in")[0])
     (tmp_path / "out").mkdir()
     written = writer_for(volume.format).write(volume, {p: m.astype(np.uint8) for p, m in enumerate(volume.masks)},
