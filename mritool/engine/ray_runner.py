@@ -5,7 +5,10 @@ runtime once, then reads, screens and writes its patients (``screen_patient``) a
 patient's result itself. So outputs go to one **shared path** every worker can write (the output
 folder must be on a file system all nodes mount: NFS, Lustre, a FUSE-mounted bucket), and the driver
 only gathers the small JSON results to assemble the tables and the report at the end. A worker lost
-mid-patient leaves no committed part for it; ``--resume`` recomputes exactly those patients.
+mid-patient (killed, its node gone) leaves no committed part for it: Ray Data starts a new actor and
+hands it that patient again, so the run finishes with the same outputs (Ray's default of unbounded
+retries: a patient that kills every worker it reaches, out of memory, keeps the run from finishing).
+A run stopped any other way leaves its committed parts; ``--resume`` recomputes exactly the rest.
 
 Ray is the optional extra ``mritool[ray]`` (installed on every node of a cluster); without an address a
 local Ray is started on this machine.
@@ -24,17 +27,23 @@ from mritool.errors import MritoolError, OutputError
 from mritool.volumes.readers import Study
 
 FAULT = "output_fault"  # a reply that carries an OutputError instead of a result
+REFUSED = "models_refused"  # a reply that carries why the worker could not load the models
 
 
 class _Worker:
     """One actor of the pool: the stages loaded once, then one study per call."""
 
     def __init__(self, spec: StagesSpec, masks_dir: Path, batch_size: int, after_write, store: ResultStore | None):
-        self.stages = spec.load()
+        try:
+            self.stages, self.refused = spec.load(), None
+        except MritoolError as exc:  # told to the driver with the first study: Ray would report an actor death
+            self.stages, self.refused = None, str(exc)
         self.masks_dir, self.batch_size, self.after_write, self.store = masks_dir, batch_size, after_write, store
         Path(masks_dir).mkdir(parents=True, exist_ok=True)
 
     def __call__(self, batch: dict) -> dict:
+        if self.refused:
+            return {"position": batch["position"], "result": [json.dumps({REFUSED: self.refused})] * len(batch["study"])}
         results = []
         for blob in batch["study"]:
             study = pickle.loads(blob)
@@ -90,4 +99,6 @@ def screen_studies_ray(studies: list[Study], spec: StagesSpec, masks_dir, batch_
     for row in dataset.iter_rows():
         if FAULT in (reply := json.loads(row["result"])):
             raise OutputError(reply[FAULT])
+        if REFUSED in reply:
+            raise MritoolError(reply[REFUSED])
         yield int(row["position"]), PatientResult(**reply)

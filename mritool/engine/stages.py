@@ -56,8 +56,16 @@ class StagesSpec:
     tta: bool = False
 
     def load(self) -> Stages:
-        classify, _ = load_predictor(self.models_dir, "classifier", self.runtime)
-        segment, _ = load_predictor(self.models_dir, "segmenter", self.runtime)
+        """The stages as the cards say; refused where the folder no longer holds those cards (a model folder
+        retrained or replaced while a run that read it goes on: a Ray worker starting late would otherwise
+        screen with other weights than the run records)."""
+        classify, classifier_card = load_predictor(self.models_dir, "classifier", self.runtime)
+        segment, segmenter_card = load_predictor(self.models_dir, "segmenter", self.runtime)
+        if self.runtime.precision == "int8":
+            classifier_card = int8_classifier_card(self.models_dir, classifier_card)
+        if (classifier_card, segmenter_card) != (self.classifier_card, self.segmenter_card):
+            raise MritoolError(f"{self.models_dir}: the model folder changed after this run read it; "
+                               "run again with the folder as it is now")
         return Stages(classify, self.classifier_card, with_flips(segment) if self.tta else segment,
                       self.segmenter_card, self.runtime, self.tta)
 

@@ -59,3 +59,74 @@ def test_a_local_ray_reserves_cpus_per_worker_for_each_worker(phantoms, tiny_mod
     finally:
         ray.shutdown()
     assert (result.slices["status"] == "ok").all() and len(result.slices) == 72
+
+
+def _ray_workers() -> list[int]:
+    """Process ids of this machine's Ray actors screening patients (their process title names the actor)."""
+    import os
+
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            title = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if title.startswith("ray::") and "MapWorker" in title:
+            pids.append(int(pid))
+    return pids
+
+
+def test_a_ray_worker_killed_mid_run_is_replaced_and_its_patient_screened_again(phantoms, tiny_models, tmp_path):
+    import os
+    import signal
+    import threading
+    import time
+
+    killed = []
+
+    def kill_a_worker_once_a_patient_is_committed():
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not killed:
+            parts = tmp_path / "ray" / "parts"
+            workers = _ray_workers()
+            if parts.is_dir() and any(parts.iterdir()) and workers:
+                os.kill(workers[0], signal.SIGKILL)
+                killed.append((workers[0], len(list(parts.iterdir()))))
+            time.sleep(0.05)
+
+    local = screen(phantoms, tiny_models, tmp_path / "local", qa="all")
+    killer = threading.Thread(target=kill_a_worker_once_a_patient_is_committed, daemon=True)
+    killer.start()
+    try:
+        remote = screen(phantoms, tiny_models, tmp_path / "ray", qa="all", engine="ray", workers=1)
+    finally:
+        ray.shutdown()
+    killer.join()
+    assert killed and killed[0][1] < remote.summary["patients"]  # killed before the run had finished
+    assert remote.summary["error rows"] == 0
+    for name in ("slices.csv", "patients.csv"):
+        assert _text(remote.out_dir / name, remote.out_dir) == _text(local.out_dir / name, local.out_dir)
+    for folder in ("masks", "figures"):
+        assert _files(remote.out_dir / folder) == _files(local.out_dir / folder)
+
+
+def test_a_model_folder_changed_before_a_ray_worker_loads_it_stops_the_run_with_one_line(phantoms, tiny_models, tmp_path):
+    import dataclasses
+
+    from mritool.bundle.card import read_card, write_card
+    from mritool.engine.ray_runner import screen_studies_ray
+    from mritool.engine.stages import stages_spec
+    from mritool.errors import MritoolError
+    from mritool.volumes.readers import find_studies
+
+    folder = tmp_path / "models"
+    shutil.copytree(tiny_models, folder)
+    spec = stages_spec(folder)  # what the run read when it started
+    card = read_card(folder, "classifier")
+    write_card(folder, dataclasses.replace(card, threshold=card.threshold / 2))  # retuned before a worker loads
+    try:
+        with pytest.raises(MritoolError) as caught:
+            list(screen_studies_ray(find_studies(phantoms), spec, tmp_path / "masks", workers=1))
+    finally:
+        ray.shutdown()
+    assert str(caught.value) == f"{folder}: the model folder changed after this run read it; run again with the folder as it is now"
