@@ -32,6 +32,25 @@ def _replace_atomic(path: Path, write) -> None:
         raise
 
 
+def save_atomic(path, save, companions: tuple[str, ...] = ()) -> None:
+    """For a library's saver that takes a path (Keras, ONNX, OpenVINO): ``save(partial)`` writes beside
+    ``path`` under a temporary name, renamed into place once complete, its ``companions`` (suffixes of the
+    files the saver writes beside it, OpenVINO's ``.bin``) first; a failed save leaves no partial file."""
+    path = Path(path)
+    partial = path.with_name(f".{path.stem}-{os.getpid()}{path.suffix}")
+    written = [partial, *(partial.with_suffix(suffix) for suffix in companions)]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save(partial)
+        for suffix in companions:
+            os.replace(partial.with_suffix(suffix), path.with_suffix(suffix))
+        os.replace(partial, path)
+    except BaseException:
+        for leftover in written:
+            leftover.unlink(missing_ok=True)
+        raise
+
+
 def write_text_atomic(path, text: str) -> None:
     _replace_atomic(Path(path), lambda stream: stream.write(text.encode()))
 

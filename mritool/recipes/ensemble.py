@@ -8,7 +8,6 @@ how low the few hardest tumor slices score, which sets the operating point; aver
 evens out the patients a single run segments badly (docs/RESULTS.md).
 """
 
-import os
 import shutil
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from mritool.bundle.ensemble import average_models
 from mritool.classifier.threshold import operating_point
 from mritool.engine.stages import load_stages
 from mritool.errors import MritoolError
-from mritool.io import read_json
+from mritool.io import read_json, save_atomic
 from mritool.recipes.tune import tune_behind_classifier
 from mritool.runtimes import make_predictor, runnable
 from mritool.segmenter.tuning import tune_on_every_slice
@@ -97,9 +96,7 @@ def _average(members, out_dir, kind: str):
     out_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(member_dirs[0] / "split.json", out_dir / "split.json")
     weights = weights_path(out_dir, kind)
-    partial = weights.with_name(f".{weights.stem}-{os.getpid()}.keras")
-    model.save(partial)
-    os.replace(partial, weights)
+    save_atomic(weights, model.save)
     return model, cards, weights
 
 

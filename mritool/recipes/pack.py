@@ -7,13 +7,12 @@ go beside them; other files already in the destination (licences, the model card
 """
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 from mritool.bundle.card import KINDS, load_model, weights_path, write_card
 from mritool.bundle.default import BUNDLE_INFO
-from mritool.io import write_text_atomic
+from mritool.io import save_atomic, write_text_atomic
 
 STORED_AS = "float16"
 
@@ -27,9 +26,7 @@ def pack_bundle(models_dir, out_dir, name: str, version: str, command: str | Non
     out_dir.mkdir(parents=True, exist_ok=True)
     for kind, (model, card) in loaded.items():
         target = weights_path(out_dir, kind)
-        partial = target.with_name(f".{target.stem}-{os.getpid()}.keras")
-        for_storage(model).save(partial)
-        os.replace(partial, target)
+        save_atomic(target, for_storage(model).save)
         card.model = {**card.model, "stored_as": STORED_AS}
         write_card(out_dir, card)
     shutil.copyfile(models_dir / "split.json", out_dir / "split.json")

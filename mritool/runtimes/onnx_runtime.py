@@ -4,7 +4,6 @@ The export is Keras 3's own (``model.export(format="onnx")``, through tf2onnx); 
 cache it is keyed by the weights' hash and built under a temporary name, then renamed.
 """
 
-import os
 import tempfile
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import numpy as np
 
 from mritool.bundle.checksum import file_sha256, user_cache
 from mritool.errors import MritoolError
+from mritool.io import save_atomic
 from mritool.runtimes.base import register_runtime
 
 
@@ -19,15 +19,12 @@ def export_onnx(model, path: Path) -> Path:
     """The float32 graph of ``model`` as an ONNX file at ``path``, written whole or not at all."""
     from mritool.runtimes.precision import with_precision
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.stem}-{os.getpid()}.onnx")
     graph = with_precision(model, "float32")
     graph(np.zeros((1, *model.input_shape[1:]), np.float32))  # the exporter traces a model that has run
     try:
-        graph.export(str(partial), format="onnx", verbose=False)
+        save_atomic(path, lambda partial: graph.export(str(partial), format="onnx", verbose=False))
     except ImportError as exc:
         raise MritoolError(f"ONNX export needs the onnx extra: pip install \"mritool[onnx]\" ({exc})") from None
-    os.replace(partial, path)
     return path
 
 

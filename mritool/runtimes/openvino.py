@@ -15,6 +15,7 @@ import numpy as np
 
 from mritool.bundle.checksum import file_sha256, user_cache
 from mritool.errors import MritoolError
+from mritool.io import save_atomic
 from mritool.runtimes.base import register_runtime
 
 
@@ -51,11 +52,8 @@ def save_graph(model, path: Path) -> None:
     leaves no entry that looks complete."""
     import openvino as ov
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.stem}-{os.getpid()}.xml")
-    ov.save_model(model, partial, compress_to_fp16=False)  # its default stores the weights as float16
-    os.replace(partial.with_suffix(".bin"), path.with_suffix(".bin"))
-    os.replace(partial, path)
+    # compress_to_fp16: its default stores the weights as float16
+    save_atomic(path, lambda partial: ov.save_model(model, partial, compress_to_fp16=False), companions=(".bin",))
 
 
 def float_graph(load, weights_file: Path) -> Path:

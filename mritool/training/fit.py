@@ -3,7 +3,6 @@ a per-epoch CSV log, a learning-curve PNG and an optional wall-clock budget."""
 
 import dataclasses
 import math
-import os
 import sys
 import time
 from pathlib import Path
@@ -12,6 +11,7 @@ import keras
 import pandas as pd
 
 from mritool.bundle.fit_config import AUTO, FitConfig
+from mritool.io import save_atomic
 from mritool.machine import describe_machine, training_policy
 from mritool.training.plots import plot_learning_curve
 
@@ -123,9 +123,8 @@ def resume_state(out_dir: Path, name: str):
 def _drop_optimizer(path: Path) -> None:
     """Re-save the kept model for inference only: without the optimizer's state (Adam's two moments per
     weight) a model folder is a third the size. Resuming uses the last checkpoint, which keeps it."""
-    partial = path.with_name(f".{path.stem}-{os.getpid()}.keras")
-    keras.models.load_model(path, compile=False).save(partial)
-    os.replace(partial, path)
+    model = keras.models.load_model(path, compile=False)
+    save_atomic(path, model.save)
 
 
 def fit(model, train_ds, val_ds, out_dir, name, config: FitConfig, steps_per_epoch, monitor="val_loss",

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pytest
 import tifffile
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mritool.errors import MritoolError
