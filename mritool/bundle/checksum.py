@@ -24,6 +24,12 @@ def user_cache() -> Path:
     return Path(root)
 
 
+def cache_name(weights_file: Path, ending: str) -> str:
+    """The name a runtime caches a graph of these weights under: their stem and hash, so retrained weights
+    never meet a stale graph; ``ending`` tells the graph's kind and format (``-f32.xml``, ``.onnx``)."""
+    return f"{weights_file.stem}-{file_sha256(weights_file)[:16]}{ending}"
+
+
 def _cache_file() -> Path:
     return user_cache() / "sha256.json"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mritool.bundle.checksum import file_sha256, user_cache
+from mritool.bundle.checksum import cache_name, user_cache
 from mritool.errors import MritoolError
 from mritool.io import save_atomic
 from mritool.runtimes.base import register_runtime
@@ -33,7 +33,7 @@ def onnxruntime_predictor(load, precision: str, weights_file: Path):
         import onnxruntime
     except ImportError:
         raise MritoolError('the onnxruntime runtime needs the onnx extra: pip install "mritool[onnx]"') from None
-    file_name = f"{weights_file.stem}-{file_sha256(weights_file)[:16]}.onnx"
+    file_name = cache_name(weights_file, ".onnx")
     places = [weights_file.parent / "onnx", user_cache() / "onnx"]  # the second for a read-only model folder
     cache = next((place / file_name for place in places if (place / file_name).is_file()), None)
     if cache is None:

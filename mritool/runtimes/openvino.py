@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mritool.bundle.checksum import file_sha256, user_cache
+from mritool.bundle.checksum import cache_name, user_cache
 from mritool.errors import MritoolError
 from mritool.io import save_atomic
 from mritool.runtimes.base import register_runtime
@@ -38,13 +38,9 @@ def _writable(folder: Path) -> bool:
     return os.access(folder, os.W_OK)
 
 
-def _key(weights_file: Path, variant: str = "") -> str:
-    return f"{weights_file.stem}-{file_sha256(weights_file)[:16]}{variant}.xml"
-
-
 def int8_graph(weights_file: Path) -> Path:
     """Where the INT8 graph of these weights lives (written by ``mritool quantize``)."""
-    return weights_file.parent / "int8" / _key(weights_file)
+    return weights_file.parent / "int8" / cache_name(weights_file, ".xml")
 
 
 def save_graph(model, path: Path) -> None:
@@ -61,7 +57,7 @@ def float_graph(load, weights_file: Path) -> Path:
     in the user's cache where their folder is read-only (an installed package's)."""
     import openvino as ov
 
-    core, key = ov.Core(), _key(weights_file, "-f32")  # not a graph cached with float16 weights
+    core, key = ov.Core(), cache_name(weights_file, "-f32.xml")  # not a graph cached with float16 weights
     places = [weights_file.parent / "openvino", user_cache() / "openvino"]
     for place in places:
         if _usable(core, place / key):
