@@ -213,7 +213,7 @@ def export_figures(slices: pd.DataFrame, out_dir, which: str = "positives", regi
 def _read_again(rows: pd.DataFrame, register: bool) -> Volume:
     """The study ``rows`` (one patient's slices, in order) came from; it must still hold those slices."""
     study_path, first = rows["study_path"].iloc[0], Path(rows["image_path"].iloc[0])
-    holds = lambda study: first in {*study.files, *(path.parent for path in study.files)}  # a file, or a 3D series' folder
+    holds = lambda study: first in {*study.files, *(path.parent for path in study.files)}  # a file or a series folder
     study = next((s for s in find_studies(study_path, register) if holds(s)), None)
     volume = read_study(study) if study is not None else None
     if volume is None or [ref.source for ref in volume.refs] != rows["image_path"].tolist():

@@ -81,8 +81,8 @@ def _instance(path: Path):
         missing = [tag for tag in placement if tag not in dataset]
         if missing:
             raise MritoolError(f"{path}: lacks {', '.join(missing)}, needed to place it in a series and in space")
-        str(dataset.SeriesInstanceUID)
-        _decode(dataset, path)  # here, named, not deep inside highdicom
+        _ = str(dataset.SeriesInstanceUID)  # pydicom decodes lazily: a damaged value fails here, named
+        _decode(dataset, path)
     except MritoolError:
         raise
     except Exception as exc:
