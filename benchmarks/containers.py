@@ -24,6 +24,7 @@ converted studies get a nominal spacing.
 import argparse
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -92,7 +93,7 @@ def write_enhanced(folder: Path, patient: str, stack) -> None:
         to_enhanced(files, folder / f"enhanced_{number}.dcm", number)
 
 
-def write_compressed(folder: Path, patient: str, stack, syntax: str) -> None:
+def write_compressed(folder: Path, patient: str, stack, truth, syntax: str) -> None:
     for files in write_dicom_study(folder, patient, stack, NOMINAL_SPACING, subfolders=True).values():
         for path in files:
             transcode(path, syntax)
@@ -105,8 +106,7 @@ CONTAINERS = {
         folder, patient, stack, NOMINAL_SPACING, mirrored=True, descending=True, shuffle_names=True, subfolders=True),
     "dicom_t1ce_1mm": lambda folder, patient, stack, truth: write_dicom_t1ce(folder, patient, stack),
     "dicom_enhanced": lambda folder, patient, stack, truth: write_enhanced(folder, patient, stack),
-    **{f"dicom_{syntax}": (lambda folder, patient, stack, truth, syntax=syntax: write_compressed(folder, patient, stack, syntax))
-       for syntax in SYNTAXES},
+    **{f"dicom_{syntax}": partial(write_compressed, syntax=syntax) for syntax in SYNTAXES},
     "dicom_registered": lambda folder, patient, stack, truth: write_dicom_t1ce(folder, patient, stack, motion_lps()),
 }
 
@@ -158,7 +158,7 @@ def main():
                 raise SystemExit(f"{name}: {result.summary['error rows']} error rows")
             patients = result.patients.set_index("patient_id")
             dice[name] = dicom_dice(result, truths, register) if name.startswith("dicom") else patients["dice"]
-            preparation[name] = patients["preparation"].dropna().iloc[0] if patients["preparation"].notna().any() else ""
+            preparation[name] = next(iter(patients["preparation"].dropna()), "")
     table = pd.DataFrame(dice)
     print(table.to_string(float_format="{:.4f}".format))
     differences = table.drop(columns="tiff").sub(table["tiff"], axis=0)
