@@ -12,7 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-ROLES = ("t1", "flair", "t1ce")
+from mritool.volumes.volume import CHANNELS
+
+ROLES = CHANNELS
 DESCRIPTIONS = {"t1": "AX T1 SE", "flair": "AX T2 FLAIR", "t1ce": "AX T1 +C POST GAD"}
 ORIGIN_LPS = np.array([-90.0, -110.0, -40.0])  # the display volume's first voxel, in DICOM patient coordinates
 

@@ -5,6 +5,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+CHANNELS = ("t1", "flair", "t1ce")  # a slice's channels, the models' order: pre-contrast T1, FLAIR, post-contrast T1
+
 
 @dataclass(frozen=True)
 class SliceRef:
@@ -29,7 +31,8 @@ class Problem(NamedTuple):
 
 @dataclass
 class Volume:
-    """Slices in order, each (H, W, C) in its source intensity scale, None where unreadable.
+    """Slices in order, each (H, W, C) in its source intensity scale (C in ``CHANNELS`` order), None where
+    unreadable.
 
     A list rather than one (S, H, W, C) array because a folder of 2D slices may mix sizes; readers of
     3D formats give slices of one shape. ``masks`` holds each slice's binary truth (None where it has

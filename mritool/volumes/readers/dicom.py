@@ -35,9 +35,9 @@ from mritool.volumes.limits import check_slice_count, check_slice_size
 from mritool.volumes.readers.base import MANIFEST, Study, VolumeReader, read_manifest, register_reader
 from mritool.volumes.register import describe_registration, register_onto
 from mritool.volumes.resample import check_coverage, describe, onto_grid, same_grid
-from mritool.volumes.volume import Problem, SliceRef, Volume
+from mritool.volumes.volume import CHANNELS, Problem, SliceRef, Volume
 
-ROLES = ("t1", "flair", "t1ce")  # the models' channel order: pre-contrast, FLAIR, post-contrast
+ROLES = CHANNELS
 DISPLAY = "HPL"  # highdicom's names for slice -> superior, row -> posterior, column -> left
 CONTRAST = re.compile(r"(\+\s*C\b|\bPOST|\bGAD|\bGD\b|\bCE\b|CONTRAST|\bT1C)", re.IGNORECASE)
 HEADER_TAGS = ["PatientID", "StudyInstanceUID", "SeriesInstanceUID"]

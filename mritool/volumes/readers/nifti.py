@@ -26,10 +26,9 @@ from mritool.volumes.limits import check_slice_count, check_slice_size, check_vo
 from mritool.volumes.readers.base import MANIFEST, Study, VolumeReader, read_manifest, register_reader
 from mritool.volumes.register import describe_registration, register_onto
 from mritool.volumes.resample import check_coverage, describe, onto_grid, same_grid
-from mritool.volumes.volume import Problem, SliceRef, Volume
+from mritool.volumes.volume import CHANNELS, Problem, SliceRef, Volume
 
 NIFTI = re.compile(r"^(?P<id>.+?)(?:_(?P<role>t1|t1ce|flair|t2|seg))?\.nii(?:\.gz)?$", re.IGNORECASE)
-CHANNELS = ("t1", "flair", "t1ce")  # the models' channel order: pre-contrast, FLAIR, post-contrast
 ROLES = (*CHANNELS, "seg")
 NIFTI_FILE = re.compile(r"\.nii(\.gz)?$", re.IGNORECASE)
 DISPLAY_AXES = ("S", "P", "L")  # array axes after reorientation: slice, row, column
