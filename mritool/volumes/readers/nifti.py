@@ -75,7 +75,8 @@ def _space(image) -> int:
     return int(header["sform_code"]) or int(header["qform_code"])
 
 
-def _on_flair_grid(image, flair, path: Path, role: str, order: int, preparation: list[str], register: bool) -> np.ndarray:
+def _on_flair_grid(image, flair, path: Path, role: str, order: int, preparation: list[str],
+                   register: bool) -> np.ndarray:
     """``image``'s voxels on the FLAIR's own axes: registered onto the FLAIR where ``register`` (a truth mask
     never is), else as stored where it shares the FLAIR's grid, else resampled in world coordinates where
     both affines map into the scanner's space (codes scanner or aligned) or one template space. What was
@@ -84,15 +85,17 @@ def _on_flair_grid(image, flair, path: Path, role: str, order: int, preparation:
     shared = bool(own and flairs and (own == flairs or {own, flairs} <= SCANNER_SPACES))
     if register and role != "seg":
         check_volume(image.shape[:3], path)
-        pixels, transform = register_onto(nifti_data(image, path), image.affine, nifti_data(flair, path), flair.affine,
-                                          shared)
+        flair_data = nifti_data(flair, Path(flair.get_filename()))
+        pixels, transform = register_onto(nifti_data(image, path), image.affine, flair_data, flair.affine, shared)
         preparation.append(describe_registration(role, transform, flair.affine, flair.shape[:3]))
         return pixels
     if same_grid(image.shape[:3], image.affine, flair.shape[:3], flair.affine):
         return nifti_data(image, path)
     if not shared:
+        remedy = "a truth mask must be drawn in the FLAIR's space" if role == "seg" else \
+            "register it onto the FLAIR (--register)"
         raise MritoolError(f"{path}: its grid differs from the FLAIR's and its affine is not in the FLAIR's space "
-                           f"({_space_name(own)} vs {_space_name(flairs)}); register it onto the FLAIR (--register)")
+                           f"({_space_name(own)} vs {_space_name(flairs)}); {remedy}")
     check_volume(image.shape[:3], path)
     check_coverage(image.shape[:3], image.affine, flair.shape[:3], flair.affine, path)
     preparation.append(describe(role, image.shape[:3], image.affine, flair.affine))
