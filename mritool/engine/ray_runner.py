@@ -43,7 +43,8 @@ class _Worker:
 
     def __call__(self, batch: dict) -> dict:
         if self.refused:
-            return {"position": batch["position"], "result": [json.dumps({REFUSED: self.refused})] * len(batch["study"])}
+            refused = json.dumps({REFUSED: self.refused})
+            return {"position": batch["position"], "result": [refused] * len(batch["study"])}
         results = []
         for blob in batch["study"]:
             study = pickle.loads(blob)

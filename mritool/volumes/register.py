@@ -37,7 +37,8 @@ def register_onto(moving: np.ndarray, moving_affine: np.ndarray, fixed: np.ndarr
     fixed_image, moving_image = _image(fixed, fixed_affine), _image(moving, moving_affine)
     if same_space:
         initial = sitk.Euler3DTransform()
-        initial.SetCenter(fixed_image.TransformContinuousIndexToPhysicalPoint([(n - 1) / 2 for n in fixed_image.GetSize()]))
+        middle = [(n - 1) / 2 for n in fixed_image.GetSize()]
+        initial.SetCenter(fixed_image.TransformContinuousIndexToPhysicalPoint(middle))
     else:
         initial = sitk.CenteredTransformInitializer(fixed_image, moving_image, sitk.Euler3DTransform(),
                                                     sitk.CenteredTransformInitializerFilter.GEOMETRY)

@@ -129,4 +129,5 @@ def test_a_model_folder_changed_before_a_ray_worker_loads_it_stops_the_run_with_
             list(screen_studies_ray(find_studies(phantoms), spec, tmp_path / "masks", workers=1))
     finally:
         ray.shutdown()
-    assert str(caught.value) == f"{folder}: the model folder changed after this run read it; run again with the folder as it is now"
+    assert str(caught.value) == (f"{folder}: the model folder changed after this run read it; "
+                                 "run again with the folder as it is now")

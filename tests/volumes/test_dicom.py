@@ -225,12 +225,10 @@ def test_a_sagittal_flair_is_resliced_axially_and_its_seg_lands_on_the_sagittal_
     # stored (left-right, top-down, anterior-posterior): each instance one sagittal plane, rows from the top
     stored_to_display = np.array([[0, -1, 0, stack.shape[0] - 1], [0, 0, 1, 0], [1, 0, 0, 0], [0, 0, 0, 1]], float)
     stored = np.transpose(stack, (2, 0, 1, 3))[:, ::-1]
-    header = None
+    study_uid, frame_uid = pydicom.uid.generate_uid(), pydicom.uid.generate_uid()
     for number, role in enumerate(("t1", "flair", "t1ce")):
-        files = write_dicom_series(tmp_path / "study" / role, "SAG1", stored[..., number], sagittal @ stored_to_display,
-                                   f"SAG 3D {role.upper()}", number + 1, header.StudyInstanceUID if header else
-                                   pydicom.uid.generate_uid(), header.FrameOfReferenceUID if header else pydicom.uid.generate_uid())
-        header = header or pydicom.dcmread(files[0], stop_before_pixels=True)
+        write_dicom_series(tmp_path / "study" / role, "SAG1", stored[..., number], sagittal @ stored_to_display,
+                           f"SAG 3D {role.upper()}", number + 1, study_uid, frame_uid)
     volume = read_study(find_studies(tmp_path / "study")[0])
     np.testing.assert_array_equal(np.stack(volume.images), stack.astype(np.float32))
     np.testing.assert_allclose(volume.affine, display, atol=1e-6)
