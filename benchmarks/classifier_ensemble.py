@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from mritool.bundle.card import TARGET_SENSITIVITY
-from mritool.classifier.operating_point import choose_threshold, screening_metrics
-from mritool.classifier.threshold import patient_scores
+from mritool.classifier.screening_metrics import choose_threshold, screening_metrics
+from mritool.classifier.operating_point import patient_scores
 from mritool.machine import describe_machine
 from mritool.runtimes import load_predictor
 from mritool.training.slices import evaluation_split, labelled_data

@@ -10,7 +10,7 @@ their tumor area, and the tumor-free slices at or above the card's threshold, pe
 import argparse
 from pathlib import Path
 
-from mritool.classifier.threshold import patient_scores
+from mritool.classifier.operating_point import patient_scores
 from mritool.machine import describe_machine
 from mritool.runtimes import load_predictor
 from mritool.training.slices import evaluation_split, labelled_data

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mritool.classifier.operating_point import roc_auc
+from mritool.classifier.screening_metrics import roc_auc
 from mritool.machine import describe_machine
 from mritool.metrics.confusion import sensitivity_specificity
 from mritool.recipes.screen import screen

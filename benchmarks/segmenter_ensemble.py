@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mritool.classifier.threshold import patient_scores
+from mritool.classifier.operating_point import patient_scores
 from mritool.machine import describe_machine
 from mritool.runtimes import load_predictor
 from mritool.segmenter.scoring import patient_dice, patient_maps, postprocess_by_patient

@@ -4,8 +4,8 @@ the runtime the card names."""
 import json
 from pathlib import Path
 
-from mritool.classifier.operating_point import roc_auc, roc_curve, screening_metrics
-from mritool.classifier.threshold import patient_scores
+from mritool.classifier.screening_metrics import roc_auc, roc_curve, screening_metrics
+from mritool.classifier.operating_point import patient_scores
 from mritool.io import write_csv_atomic, write_text_atomic
 from mritool.runtimes import load_predictor
 from mritool.training.plots import plot_roc

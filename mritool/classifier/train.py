@@ -9,7 +9,7 @@ from mritool.classifier.model import build_classifier
 from mritool.bundle.card import ClassifierCard, weights_path, write_card
 from mritool.bundle.runtime_spec import DEFAULT_RUNTIME, RuntimeSpec
 from mritool.bundle.card import TARGET_SENSITIVITY
-from mritool.classifier.threshold import operating_point
+from mritool.classifier.operating_point import operating_point
 from mritool.data.input_statistics import reference_ranges, volume_statistics
 from mritool.data.preprocessing import PreprocessConfig
 from mritool.runtimes import make_predictor, runnable

@@ -19,8 +19,8 @@ import pandas as pd
 
 from mritool.bundle.card import TARGET_SENSITIVITY
 from mritool.bundle.postprocessing import PostProcessConfig
-from mritool.classifier.operating_point import choose_threshold, roc_auc, screening_metrics
-from mritool.classifier.threshold import patient_scores
+from mritool.classifier.screening_metrics import choose_threshold, roc_auc, screening_metrics
+from mritool.classifier.operating_point import patient_scores
 from mritool.engine.stages import load_stages
 from mritool.errors import MritoolError
 from mritool.io import write_csv_atomic, write_text_atomic

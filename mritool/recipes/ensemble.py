@@ -14,7 +14,7 @@ from pathlib import Path
 from mritool.bundle.card import (ClassifierCard, SegmenterCard, card_path, load_model, read_card, weights_path,
                                  write_card)
 from mritool.bundle.ensemble import average_models
-from mritool.classifier.threshold import operating_point
+from mritool.classifier.operating_point import operating_point
 from mritool.engine.stages import load_stages
 from mritool.errors import MritoolError
 from mritool.io import read_json, save_atomic

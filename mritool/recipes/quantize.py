@@ -19,7 +19,7 @@ import numpy as np
 from mritool.bundle.card import KINDS, NO_CONTEXT, load_model, read_card, weights_path
 from mritool.bundle.quantization import RECORD
 from mritool.bundle.ensemble import FLOAT_SCOPE
-from mritool.classifier.threshold import operating_point, patient_scores
+from mritool.classifier.operating_point import operating_point, patient_scores
 from mritool.data.preprocessing import volume_input
 from mritool.errors import MritoolError
 from mritool.io import write_text_atomic

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from mritool.bundle.card import TARGET_SENSITIVITY, card_path, write_card
-from mritool.classifier.threshold import operating_point, patient_scores
+from mritool.classifier.operating_point import operating_point, patient_scores
 from mritool.io import write_csv_atomic
 from mritool.engine.stages import Stages
 from mritool.runtimes import load_predictor, runnable

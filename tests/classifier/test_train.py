@@ -4,7 +4,7 @@ import pandas as pd
 
 from mritool.bundle.card import load_model, write_card
 from mritool.classifier.model import build_classifier
-from mritool.classifier.threshold import patient_scores
+from mritool.classifier.operating_point import patient_scores
 from mritool.data.preprocessing import PreprocessConfig
 from mritool.runtimes import load_predictor, runtime_precisions
 from mritool.training.dataset import classifier_training_dataset, intensity_stats_per_slice

@@ -3,7 +3,7 @@ import itertools
 import numpy as np
 import pytest
 
-from mritool.classifier.operating_point import choose_threshold, roc_auc, roc_curve, screening_metrics
+from mritool.classifier.screening_metrics import choose_threshold, roc_auc, roc_curve, screening_metrics
 from mritool.errors import MritoolError
 
 
