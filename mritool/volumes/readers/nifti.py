@@ -75,17 +75,16 @@ def _space(image) -> int:
     return int(header["sform_code"]) or int(header["qform_code"])
 
 
-def _on_flair_grid(image, flair, path: Path, role: str, order: int, preparation: list[str],
-                   register: bool) -> np.ndarray:
-    """``image``'s voxels on the FLAIR's own axes: registered onto the FLAIR where ``register`` (a truth mask
-    never is), else as stored where it shares the FLAIR's grid, else resampled in world coordinates where
-    both affines map into the scanner's space (codes scanner or aligned) or one template space. What was
-    done is recorded in ``preparation``."""
+def _on_flair_grid(image, flair, flair_data: np.ndarray, path: Path, role: str, order: int,
+                   preparation: list[str], register: bool) -> np.ndarray:
+    """``image``'s voxels on the FLAIR's own axes (``flair_data``: the FLAIR's, read once): registered onto
+    the FLAIR where ``register`` (never asked for a truth mask), else as stored where it shares the FLAIR's
+    grid, else resampled in world coordinates where both affines map into the scanner's space (codes
+    scanner or aligned) or one template space. What was done is recorded in ``preparation``."""
     own, flairs = _space(image), _space(flair)
     shared = bool(own and flairs and (own == flairs or {own, flairs} <= SCANNER_SPACES))
-    if register and role != "seg":
+    if register:
         check_volume(image.shape[:3], path)
-        flair_data = nifti_data(flair, Path(flair.get_filename()))
         pixels, transform = register_onto(nifti_data(image, path), image.affine, flair_data, flair.affine, shared)
         preparation.append(describe_registration(role, transform, flair.affine, flair.shape[:3]))
         return pixels
@@ -140,19 +139,23 @@ class NiftiReader(VolumeReader):
         check_slice_size(*(flair.shape[a] for a in range(3) if a != axis), roles["flair"])
         from nibabel import orientations
 
+        flair_data = nifti_data(flair, roles["flair"])
         channels, missing, preparation = [], [], []
         for role in CHANNELS:
             if role not in roles:
                 missing.append(role)
                 role = "flair"
-            image = flair if role == "flair" else load_nifti(roles[role])
-            registered = study.register and image is not flair
-            pixels = _on_flair_grid(image, flair, roles[role], role, 1, preparation, registered)
+            if role == "flair":  # the FLAIR's own voxels, read once for every channel it fills
+                pixels = flair_data
+            else:
+                pixels = _on_flair_grid(load_nifti(roles[role]), flair, flair_data, roles[role], role, 1, preparation,
+                                        study.register)
             channels.append(np.clip(orientations.apply_orientation(pixels, transform), 0, None))  # z-scoring counts non-zero voxels
         stack = np.stack(channels, axis=-1)
         truth = None
         if "seg" in roles:
-            seg = _on_flair_grid(load_nifti(roles["seg"]), flair, roles["seg"], "seg", 0, preparation, False)
+            seg = _on_flair_grid(load_nifti(roles["seg"]), flair, flair_data, roles["seg"], "seg", 0, preparation,
+                                 False)
             truth = orientations.apply_orientation(seg, transform) > 0
 
         display_affine = flair.affine @ orientations.inv_ornt_aff(transform, flair.shape[:3])
