@@ -8,26 +8,22 @@ rows compare like with like.
     python benchmarks/classifier_ensemble.py --data ../shared/data/lgg/kaggle_3m --models runs/a runs/b runs/c
 """
 
-import argparse
-from pathlib import Path
 
 import numpy as np
 
+from _common import arguments, start
+from mritool.bundle.model_folder import ModelFolder
 from mritool.bundle.card import TARGET_SENSITIVITY
 from mritool.classifier.screening_metrics import choose_threshold, screening_metrics
 from mritool.classifier.operating_point import patient_scores
-from mritool.machine import describe_machine
 from mritool.runtimes import load_predictor
-from mritool.training.slices import evaluation_split, labelled_data
+from mritool.data.labelled import evaluation_split, labelled_data
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--models", type=Path, nargs="+", required=True)
+    parser = arguments(__doc__, models='many')
     parser.add_argument("--target-sensitivity", type=float, default=TARGET_SENSITIVITY)
-    args = parser.parse_args()
-    print(f"machine: {describe_machine()}")
+    args = start(parser)
     data = labelled_data(args.data)
     splits = {str(evaluation_split(models)) for models in args.models}
     if len(splits) > 1:
@@ -36,7 +32,8 @@ def main():
     labels = validation["has_tumor"].astype(bool).to_numpy()
     rows = {}
     for models in args.models:
-        classify, card = load_predictor(models, "classifier")
+        opened = ModelFolder.open(models, needs=("classifier",))
+        classify, card = load_predictor(opened, "classifier"), opened.classifier
         rows[str(models)] = patient_scores(data, validation, classify, card.preprocessing)[0]
     rows[f"mean of {len(args.models)}"] = np.mean(list(rows.values()), axis=0)
     print(f"{len(validation)} validation slices, {labels.sum()} with tumor; target sensitivity {args.target_sensitivity}")

@@ -11,7 +11,6 @@ engine sends them), with every input read and preprocessed beforehand.
     python benchmarks/cohort_process.py --data ../shared/data/lgg/kaggle_3m --models MODELS --repeats 2
 """
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -23,10 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from _common import arguments, start
 from mritool.classifier.predict import screening_scores
 from mritool.data.preprocessing import volume_input
-from mritool.engine.stages import load_stages
-from mritool.machine import describe_machine
+from mritool.engine.stages import Stages
 from mritool.runtimes import predict_in_batches
 from mritool.volumes.readers import find_studies, read_study
 
@@ -56,16 +55,16 @@ def run(scans: Path, models: Path, out: Path, precision: str) -> tuple[float, fl
 
 def models_alone(scans: Path, models: Path, precision: str, repeats: int) -> tuple[float, int, int]:
     """(median seconds of the two graphs alone, slices, slices screened positive) on the studies of ``scans``."""
-    stages = load_stages(models, runtime="openvino", precision=precision)
+    stages = Stages.open(models, runtime="openvino", precision=precision).load()
     classifier_inputs, segmenter_inputs = [], []
     for study in find_studies(scans):
         volume = read_study(study)
         positions = volume.readable()
-        inputs = volume_input(volume, positions, stages.classifier_preprocessing)
-        scores = screening_scores(predict_in_batches(stages.classify, inputs, 32).reshape(-1), stages.slice_context)
+        inputs = volume_input(volume, positions, stages.folder.classifier.preprocessing)
+        scores = screening_scores(predict_in_batches(stages.classify, inputs, 32).reshape(-1), stages.folder.classifier.slice_context)
         classifier_inputs.append(inputs)
-        segmenter_inputs.append(volume_input(volume, positions, stages.segmenter_preprocessing,
-                                             np.flatnonzero(scores >= stages.threshold)))
+        segmenter_inputs.append(volume_input(volume, positions, stages.folder.segmenter.preprocessing,
+                                             np.flatnonzero(stages.folder.classifier.screened(scores))))
     walls = []
     for _ in range(repeats):
         started = time.monotonic()
@@ -78,13 +77,9 @@ def models_alone(scans: Path, models: Path, precision: str, repeats: int) -> tup
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--models", type=Path, required=True)
-    parser.add_argument("--repeats", type=int, default=2)
+    parser = arguments(__doc__, repeats=2)
     parser.add_argument("--precisions", nargs="+", default=PRECISIONS, choices=PRECISIONS)
-    args = parser.parse_args()
-    print(f"machine: {describe_machine()}")
+    args = start(parser)
     total = len(find_studies(args.data))
     with tempfile.TemporaryDirectory() as tmp:
         cohorts = {size: cohort(args.data, size, Path(tmp) / f"scans{size}") for size in (total // 2, total)}

@@ -21,7 +21,7 @@ converted studies get a nominal spacing.
     python benchmarks/containers.py --data ../shared/data/lgg/kaggle_3m --patients 8
 """
 
-import argparse
+import sys
 import tempfile
 import time
 from functools import partial
@@ -30,15 +30,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mritool.data.containers import (display_affine_ras, to_enhanced, transcode, turned_grid, write_dicom_series,
-                                     write_dicom_study, write_nifti_study)
-from mritool.engine.stages import load_stages
-from mritool.machine import describe_machine
-from mritool.metrics.dice import dice_score
-from mritool.recipes.screen import screen
-from mritool.volumes.readers import find_studies, read_study
-from mritool.volumes.resample import onto_grid
-from mritool.volumes.writers import writer_for
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the study writers are the tests' own
+
+from _common import arguments, start  # noqa: E402
+from mritool.engine.stages import Stages  # noqa: E402
+from mritool.metrics.dice import dice_score  # noqa: E402
+from mritool.recipes.screen import screen  # noqa: E402
+from mritool.volumes.readers import find_studies, read_study  # noqa: E402
+from mritool.volumes.resample import onto_grid  # noqa: E402
+from mritool.volumes.writers import writer_for  # noqa: E402
+from tests.containers import (display_affine_ras, to_enhanced, transcode, turned_grid, write_dicom_series,  # noqa: E402
+                              write_dicom_study, write_nifti_study)
 
 NOMINAL_SPACING = (3.3, 0.9, 0.9)
 SYNTAXES = ("JPEGLosslessProcess14_1", "JPEGLSLossless", "JPEG2000Lossless", "RLELossless")
@@ -135,14 +137,12 @@ def dicom_dice(result, truths: dict, register: bool) -> pd.Series:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True)
+    parser = arguments(__doc__, models=None)
     parser.add_argument("--models", type=Path, help="Default: the model inside the package.")
     parser.add_argument("--patients", type=int, default=8)
     parser.add_argument("--containers", nargs="+", default=list(CONTAINERS), choices=list(CONTAINERS))
-    args = parser.parse_args()
-    print(f"machine: {describe_machine()}")
-    stages = load_stages(args.models)
+    args = start(parser)
+    stages = Stages.open(args.models).load()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         truths = convert(args.data, args.patients, tmp, args.containers)

@@ -10,47 +10,37 @@ leans long; the driver's final merge is left out.
     python benchmarks/engines.py --data ../shared/data/lgg/kaggle_3m --models models/ --repeats 3
 """
 
-import argparse
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from mritool.machine import describe_machine
+from _common import arguments, in_turns, start
 from mritool.recipes.screen import screen
 from mritool.volumes.readers import find_studies
 
 REGISTRY = 10_000
 
 
-def timed(engine: str, studies, models: Path, out: Path, qa: str, workers: int) -> tuple[float, int]:
-    started = time.monotonic()
-    result = screen(studies=studies, models_dir=models, out_dir=out, qa=qa, engine=engine, workers=workers)
-    return time.monotonic() - started, int(result.summary["slices"])
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--models", type=Path, required=True)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser = arguments(__doc__, repeats=3)
     parser.add_argument("--workers", type=int, default=1, help="Ray actors (each loads the models once)")
     parser.add_argument("--qa", default="positives", choices=["all", "positives", "none"])
-    args = parser.parse_args()
-    print(f"machine: {describe_machine()}")
+    args = start(parser)
 
     import ray
 
     studies = find_studies(args.data)
-    walls = {"local": [], "ray": []}
     with tempfile.TemporaryDirectory() as tmp:
-        for round_ in range(args.repeats):
-            for engine in ("local", "ray") if round_ % 2 == 0 else ("ray", "local"):
-                wall, slices = timed(engine, studies, args.models, Path(tmp) / f"{engine}{round_}", args.qa, args.workers)
-                walls[engine].append(wall)
-                print(f"round {round_} {engine}: {wall:.1f} s, {slices / wall:.1f} slices/s", flush=True)
-                if engine == "ray":
-                    ray.shutdown()  # each Ray round starts cold, as a new command would
+        def run(engine, round_):
+            result = screen(studies=studies, models_dir=args.models, out_dir=Path(tmp) / f"{engine}{round_}",
+                            qa=args.qa, engine=engine, workers=args.workers)
+            if engine == "ray":
+                ray.shutdown()  # each Ray round starts cold, as a new command would
+            return int(result.summary["slices"])
+
+        walls, counts = in_turns(["local", "ray"], args.repeats, run)
+        slices = counts["local"]
         started = time.monotonic()
         ray.init(include_dashboard=False, log_to_driver=False, logging_level="error")
         ray_start = time.monotonic() - started

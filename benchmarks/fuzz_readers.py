@@ -5,7 +5,6 @@ files, each read as a study; prints the executions per format and any input that
     python benchmarks/fuzz_readers.py --examples 2000
 """
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -14,15 +13,14 @@ from hypothesis import HealthCheck, given, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' harness, from the checkout
 
-from mritool.machine import describe_machine  # noqa: E402
+from _common import arguments, start  # noqa: E402
 from tests.volumes.test_fuzz import CORPUS, check, mutated  # noqa: E402
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__, data=False, models=None)
     parser.add_argument("--examples", type=int, default=2000, help="Per format.")
-    args = parser.parse_args()
-    print(f"machine: {describe_machine()}")
+    args = start(parser)
     for fmt in sorted(CORPUS):
         runs = []
 

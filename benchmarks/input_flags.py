@@ -8,15 +8,14 @@ the patients' two statistics (a model of the tails, finer than one patient in th
     python benchmarks/input_flags.py --data ../shared/data/lgg/kaggle_3m --split docs/cv/folds/fold_*.json
 """
 
-import argparse
 import json
 from pathlib import Path
 
 import numpy as np
 
+from _common import arguments, start
 from mritool.data.input_statistics import reference_ranges, unlike, volume_statistics
 from mritool.engine.input_checks import input_flags
-from mritool.machine import describe_machine
 from mritool.volumes.readers import find_studies, read_study
 
 
@@ -26,13 +25,11 @@ def _flagged(volumes: dict, training: list[str], checked: list[str]) -> list[str
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True)
+    parser = arguments(__doc__, models=None)
     parser.add_argument("--split", type=Path, nargs="+", required=True)
     parser.add_argument("--training-patients", type=int, default=50)
     parser.add_argument("--draws", type=int, default=20_000)
-    args = parser.parse_args()
-    print(f"machine: {describe_machine()}")
+    args = start(parser)
     volumes = {study.patient_id: read_study(study) for study in find_studies(args.data)}
     held_out = flagged = 0
     for path in args.split:

@@ -8,19 +8,20 @@ No model is involved: this measures the two properties the choice rests on.
 - Near-empty slices (top and bottom of the head): how bright their brightest pixels become (99th
   percentile of FLAIR), against the tumor level of the same patients.
 
+    pip install -e ".[bench]"  # scikit-image, for its Otsu threshold
     python benchmarks/normalisation_effect.py --data ../shared/data/lgg/kaggle_3m
 """
 
-import argparse
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from skimage.filters import threshold_otsu
 
+from _common import arguments, start
 from mritool.data.index import index_folder
 from mritool.data.preprocessing import intensity_stats
-from mritool.machine import describe_machine
-from mritool.volumes.image import read_image, read_mask
+from mritool.volumes.image import as_model_input, binary_mask, decode
 
 FLAIR = 1
 NEAR_EMPTY_PX = 2000  # head pixels; a mid-brain slice has about 20,000
@@ -31,8 +32,8 @@ def _median(values: np.ndarray) -> float:
 
 
 def slice_rows(volume: pd.DataFrame) -> list[dict]:
-    images = [read_image(path, 256) for path in volume["image_path"]]
-    masks = [read_mask(path, 256).astype(bool) for path in volume["mask_path"]]
+    images = [as_model_input(decode(Path(path)), 256, path) for path in volume["image_path"]]  # the slices' own size
+    masks = [binary_mask(decode(Path(path)), path).astype(bool) for path in volume["mask_path"]]
     volume_stats = intensity_stats(images)
     # Some scanners' noise floor is above zero, so the head is told from air by Otsu's threshold.
     head_level = threshold_otsu(np.stack([image[..., FLAIR] for image in images]))
@@ -49,10 +50,9 @@ def slice_rows(volume: pd.DataFrame) -> list[dict]:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__, data=False, models=None)
     parser.add_argument("--data", required=True)
-    args = parser.parse_args()
-    print(f"machine: {describe_machine()}")
+    args = start(parser)
     slices = index_folder(args.data).slices
     per_slice = []
     for patient, volume in slices.groupby("patient_id"):

@@ -2,24 +2,22 @@
 
 Screens the whole ``--data`` root with the model folder at each precision (OpenVINO; int8 needs
 ``mritool quantize`` first), once untimed to build and compile every graph, then ``--repeats`` timed
-rounds in alternating order. Prints slices/s (median), and on the folder's validation patients the
+rounds in rotating order. Prints slices/s (median), and on the folder's validation patients the
 per-patient Dice (mean, median, worst), the classifier's AUC and its sensitivity and specificity at the
 card's threshold, and each precision's largest per-patient Dice change against float32.
 
     python benchmarks/precisions.py --data ../shared/data/lgg/kaggle_3m --models models/ --repeats 2
 """
 
-import argparse
 import json
 import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
+from _common import arguments, in_turns, start
 from mritool.classifier.screening_metrics import roc_auc
-from mritool.machine import describe_machine
 from mritool.metrics.confusion import sensitivity_specificity
 from mritool.recipes.screen import screen
 from mritool.runtimes import runtime_precisions
@@ -29,25 +27,18 @@ PRECISIONS = tuple(p for p in ("float32", "bfloat16", "int8") if p in runtime_pr
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--models", type=Path, required=True)
-    parser.add_argument("--repeats", type=int, default=2)
-    args = parser.parse_args()
-    print(f"machine: {describe_machine()}")
+    parser = arguments(__doc__, repeats=2)
+    args = start(parser)
     studies = find_studies(args.data)
     validation = set(json.loads((args.models / "split.json").read_text())["validation"])
-    walls, results = {p: [] for p in PRECISIONS}, {}
+    results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for precision in PRECISIONS:
             results[precision] = screen(studies=studies, models_dir=args.models, out_dir=Path(tmp) / f"warm-{precision}",
                                         qa="none", runtime="openvino", precision=precision)
-        for round_ in range(args.repeats):
-            for precision in PRECISIONS if round_ % 2 == 0 else PRECISIONS[::-1]:
-                started = time.monotonic()
-                screen(studies=studies, models_dir=args.models, out_dir=Path(tmp) / f"{precision}{round_}", qa="none",
-                       runtime="openvino", precision=precision)
-                walls[precision].append(time.monotonic() - started)
+        walls, _ = in_turns(list(PRECISIONS), args.repeats, lambda precision, round_: screen(
+            studies=studies, models_dir=args.models, out_dir=Path(tmp) / f"{precision}{round_}", qa="none",
+            runtime="openvino", precision=precision))
     slices = int(results["float32"].summary["slices"])
     print(f"{len(studies)} patients, {slices} slices for speed; {len(validation)} validation patients for accuracy; "
           f"medians of {args.repeats} rounds")

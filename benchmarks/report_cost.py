@@ -9,15 +9,13 @@ alone, steps the first patient's viewer to its largest predicted lesion and save
     python benchmarks/report_cost.py --data ../shared/data/lgg/kaggle_3m --models MODELS --repeats 3 --screenshot docs/viewer.png
 """
 
-import argparse
 import shutil
 import statistics
 import tempfile
-import time
 from pathlib import Path
 
-from mritool.engine.stages import load_stages
-from mritool.machine import describe_machine
+from _common import arguments, in_turns, start
+from mritool.engine.stages import Stages
 from mritool.recipes.screen import screen
 from mritool.volumes.readers import find_studies
 
@@ -45,25 +43,17 @@ def screenshot(report: Path, steps: int, out: Path) -> None:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--models", type=Path, required=True)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser = arguments(__doc__, repeats=3)
     parser.add_argument("--screenshot", type=Path)
-    args = parser.parse_args()
-    print(f"machine: {describe_machine()}")
+    args = start(parser)
     studies = find_studies(args.data)
-    stages = load_stages(args.models)
+    stages = Stages.open(args.models).load()
     with tempfile.TemporaryDirectory() as tmp:
         screen(studies=studies[:2], stages=stages, out_dir=Path(tmp) / "warm", qa="positives")
-        walls = {"positives": [], "none": []}
-        for round_ in range(args.repeats):
-            for qa in ("positives", "none") if round_ % 2 == 0 else ("none", "positives"):
-                started = time.monotonic()
-                result = screen(studies=studies, stages=stages, out_dir=Path(tmp) / f"{qa}{round_}", qa=qa)
-                walls[qa].append(time.monotonic() - started)
-                if qa == "positives":
-                    report, first = result.out_dir / "report.html", result.slices
+        walls, results = in_turns(["positives", "none"], args.repeats, lambda qa, round_: screen(
+            studies=studies, stages=stages, out_dir=Path(tmp) / f"{qa}{round_}", qa=qa))
+        result = results["positives"]
+        report, first = result.out_dir / "report.html", result.slices
         size = report.stat().st_size
         with_, without = statistics.median(walls["positives"]), statistics.median(walls["none"])
         print(f"{len(studies)} patients, {int(result.summary['slices'])} slices; medians of {args.repeats} rounds")

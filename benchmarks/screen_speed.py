@@ -21,10 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from flops import forward_flops  # noqa: E402
 
-from mritool.bundle.card import load_model  # noqa: E402
+from mritool.bundle.model_folder import ModelFolder  # noqa: E402
 from mritool.data.preprocessing import intensity_stats, preprocess  # noqa: E402
 from mritool.data.synthetic import make_phantoms  # noqa: E402
-from mritool.engine.stages import load_stages  # noqa: E402
+from mritool.engine.stages import Stages  # noqa: E402
 from mritool.engine.timings import StageTimings  # noqa: E402
 from mritool.machine import describe_machine  # noqa: E402
 from mritool.recipes.screen import screen  # noqa: E402
@@ -59,16 +59,16 @@ def matmul_peak_gflops(dtype: str, n: int = 4096, repeats: int = 5) -> float:
 def reference_loop(data, models, count: int) -> float:
     """The notebook's way: per slice, predict one image, then predict its mask (pixels already read, volume
     statistics precomputed). Returns slices/s."""
-    stages = load_stages(models)
-    classifier, segmenter = load_model(models, "classifier")[0], load_model(models, "segmenter")[0]
+    stages = Stages.open(models).load()
+    classifier, segmenter = stages.folder.keras_model("classifier"), stages.folder.keras_model("segmenter")
     volume = read_study(find_studies(data)[0])
     images = [image for image in volume.images if image is not None][:count]
-    configs = stages.classifier_preprocessing, stages.segmenter_preprocessing
+    configs = stages.folder.classifier.preprocessing, stages.folder.segmenter.preprocessing
     stats = [intensity_stats([as_model_input(i, c.image_size, "") for i in images]) for c in configs]
     started = time.perf_counter()
     for image in images:
         x = preprocess(as_model_input(image, configs[0].image_size, ""), stats[0], configs[0])
-        if classifier.predict(x[None], verbose=0)[0, 0] >= stages.threshold:
+        if classifier.predict(x[None], verbose=0)[0, 0] >= stages.folder.classifier.threshold:
             x = preprocess(as_model_input(image, configs[1].image_size, ""), stats[1], configs[1])
             segmenter.predict(x[None], verbose=0)
     return len(images) / (time.perf_counter() - started)
@@ -76,9 +76,9 @@ def reference_loop(data, models, count: int) -> float:
 
 def run_pipeline(data, models, batch_size, runtime="keras", precision="bfloat16"):
     """One timed screening run in this process; returns the figures as a dict."""
-    stages = load_stages(models, runtime, precision)
-    classifier_flops = forward_flops(load_model(models, "classifier")[0])
-    segmenter_flops = forward_flops(load_model(models, "segmenter")[0])
+    stages = Stages.open(models, runtime, precision).load()
+    classifier_flops = forward_flops(ModelFolder.open(models, needs=("classifier",)).keras_model("classifier"))
+    segmenter_flops = forward_flops(ModelFolder.open(models, needs=("segmenter",)).keras_model("segmenter"))
     studies = find_studies(data)
     with tempfile.TemporaryDirectory() as out:
         screen(models_dir=models, out_dir=out, studies=studies[:2], qa="none", stages=stages)  # warm-up
@@ -130,7 +130,7 @@ def main():
         print(json.dumps({"peak_rss_mib": figures["peak_rss_mib"]}))
         return
     with tempfile.TemporaryDirectory() as scratch:
-        size = load_stages(args.models).segmenter_preprocessing.image_size
+        size = ModelFolder.open(args.models).segmenter.preprocessing.image_size
         data = args.data or make_phantoms(Path(scratch) / "phantoms", patients=8, slices=32, size=size, seed=0)
         peaks = {dtype: matmul_peak_gflops(dtype) for dtype in ("float32", "bfloat16")}
         runs = {config: run_pipeline(data, args.models, args.batch_size, *config) for config in configs}

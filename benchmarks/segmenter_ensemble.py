@@ -10,27 +10,24 @@ of every column follows, so the patients that pull the mean down can be seen.
         --behind runs/ens
 """
 
-import argparse
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from _common import arguments, start
+from mritool.bundle.model_folder import ModelFolder
 from mritool.classifier.operating_point import patient_scores
-from mritool.machine import describe_machine
 from mritool.runtimes import load_predictor
 from mritool.segmenter.scoring import patient_dice, patient_maps, postprocess_by_patient
 from mritool.segmenter.tuning import tune_postprocessing
-from mritool.training.slices import evaluation_split, labelled_data, truth_masks
+from mritool.data.labelled import evaluation_split, labelled_data, truth_masks
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--models", type=Path, nargs="+", required=True)
+    parser = arguments(__doc__, models='many')
     parser.add_argument("--behind", type=Path, help="A classifier folder on the same split.")
-    args = parser.parse_args()
-    print(f"machine: {describe_machine()}")
+    args = start(parser)
     data = labelled_data(args.data)
     folders = args.models + ([args.behind] if args.behind else [])
     if len({str(evaluation_split(folder)) for folder in folders}) > 1:
@@ -38,7 +35,8 @@ def main():
     validation = data.subset(evaluation_split(args.models[0]), "validation").reset_index(drop=True)
     maps, sizes = {}, set()
     for models in args.models:
-        segment, card = load_predictor(models, "segmenter")
+        opened = ModelFolder.open(models, needs=("segmenter",))
+        segment, card = load_predictor(opened, "segmenter"), opened.segmenter
         maps[str(models)] = patient_maps(data, validation, segment, card.preprocessing)
         sizes.add(card.preprocessing.image_size)
     if len(sizes) > 1:
@@ -47,8 +45,9 @@ def main():
     truth = truth_masks(data, validation, sizes.pop())
     settings = {"every slice": np.ones(len(validation), bool)}
     if args.behind:
-        classify, card = load_predictor(args.behind, "classifier")
-        settings[f"behind {args.behind}"] = patient_scores(data, validation, classify, card.preprocessing)[0] >= card.threshold
+        opened = ModelFolder.open(args.behind, needs=("classifier",))
+        classify, card = load_predictor(opened, "classifier"), opened.classifier
+        settings[f"behind {args.behind}"] = card.screened(patient_scores(data, validation, classify, card.preprocessing)[0])
     print(f"{len(validation)} validation slices of {validation['patient_id'].nunique()} patients")
     print("| segmenter | slices | post-processing | Dice mean | median |\n|---|---|---|---:|---:|")
     per_patient = {}

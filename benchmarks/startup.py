@@ -8,7 +8,6 @@ process imported TensorFlow (from ``-X importtime``).
     python benchmarks/startup.py --data ../shared/data/lgg/kaggle_3m --models models/ --repeats 5
 """
 
-import argparse
 import resource
 import shutil
 import statistics
@@ -18,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from mritool.machine import describe_machine
+from _common import arguments, start
 from mritool.runtimes import runtime_precisions
 from mritool.volumes.readers import find_studies
 
@@ -53,12 +52,8 @@ def run(study: Path, models: Path, out: Path, runtime: str, precision: str) -> t
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--models", type=Path, required=True)
-    parser.add_argument("--repeats", type=int, default=5)
-    args = parser.parse_args()
-    print(f"machine: {describe_machine()}")
+    parser = arguments(__doc__, repeats=5)
+    args = start(parser)
     with tempfile.TemporaryDirectory() as tmp:
         study = small_study(args.data, Path(tmp) / "scans")
         for runtime, precision in RUNTIMES:  # builds each cache, untimed

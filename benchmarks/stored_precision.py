@@ -8,23 +8,20 @@ both with the largest change (the bundle must make the same calls and stay withi
         --bundle mritool/models/default
 """
 
-import argparse
 import json
 import tempfile
 from pathlib import Path
 
-from mritool.machine import describe_machine
-from mritool.recipes.evaluate import split_studies
+from _common import arguments, start
+from mritool.data.split import split_studies
 from mritool.recipes.screen import screen
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True)
+    parser = arguments(__doc__, models=None)
     parser.add_argument("--models", type=Path, required=True, help="The trained model folder.")
     parser.add_argument("--bundle", type=Path, required=True, help="Its packed bundle.")
-    args = parser.parse_args()
-    print(f"machine: {describe_machine()}")
+    args = start(parser)
     split = json.loads((args.models / "split.json").read_text())
     studies = split_studies(args.data, split, "validation")
     with tempfile.TemporaryDirectory() as tmp:

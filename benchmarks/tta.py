@@ -7,31 +7,27 @@ correlation between each patient's TTA disagreement and 1 - Dice (tumor patients
     python benchmarks/tta.py --data ../shared/data/lgg/kaggle_3m --models MODELS
 """
 
-import argparse
 import tempfile
 import time
 from pathlib import Path
 
 import pandas as pd
 
-from mritool.engine.stages import load_stages
-from mritool.machine import describe_machine
-from mritool.recipes.evaluate import split_studies
+from _common import arguments, start
+from mritool.engine.stages import Stages
+from mritool.data.split import split_studies
 from mritool.recipes.screen import screen
-from mritool.training.slices import evaluation_split
+from mritool.data.labelled import evaluation_split
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--models", type=Path, required=True)
-    args = parser.parse_args()
-    print(f"machine: {describe_machine()}")
+    parser = arguments(__doc__)
+    args = start(parser)
     studies = split_studies(args.data, evaluation_split(args.models, None), "validation")
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for tta in (False, True):
-            stages = load_stages(args.models, tta=tta)
+            stages = Stages.open(args.models, tta=tta).load()
             screen(studies=studies, stages=stages, out_dir=Path(tmp) / f"warm{tta}", qa="none")  # compile and warm
             started = time.perf_counter()
             result = screen(studies=studies, stages=stages, out_dir=Path(tmp) / f"tta{tta}", qa="none")

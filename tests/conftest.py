@@ -80,7 +80,7 @@ def real_segmenter(real_data, tmp_path_factory):
     from mritool.machine import describe_machine, training_policy
     from mritool.segmenter.losses import FocalTverskyLoss
     from mritool.segmenter.model import build_resunet
-    from mritool.volumes.image import read_image, read_mask
+    from tests.slice_files import read_image, read_mask
 
     keras.utils.set_random_seed(0)
     slices = index_folder(real_data).slices

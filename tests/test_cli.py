@@ -75,6 +75,8 @@ def test_screen_with_a_model_folder_lacking_cards(run, phantoms, tmp_path):
 
 
 def test_ensemble_of_folders_without_classifiers(run, phantoms, tmp_path):
+    for member in ("a", "b"):
+        (tmp_path / member).mkdir()  # folders that hold no model
     _one_line_error(run("ensemble", tmp_path / "a", tmp_path / "b", "--data", phantoms, "--out", tmp_path / "e"),
                     "model card missing")
 
@@ -125,3 +127,15 @@ def test_progress_and_time_left_go_to_stderr_and_the_summary_to_stdout(phantoms,
     assert [update.split()[1] for update in updates] == [f"{k}/6" for k in range(1, 7)], done.stderr  # one a patient
     assert all("slices/s, about" in update and " s left" in update for update in updates)
     assert "screening:" not in done.stdout and "slices: 72" in done.stdout
+
+
+def test_a_training_command_checks_its_data_folder_before_importing_tensorflow(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "mritool", "train", "classifier", "--data",
+                           str(tmp_path / "absent"), "--out", str(tmp_path / "m")], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "mritool.cli" in imported and not {"tensorflow", "keras"} & imported
+    assert done.stderr.splitlines()[-1] == f"Error: {tmp_path / 'absent'}: no such folder"

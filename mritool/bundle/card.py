@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 
 from mritool import __version__
@@ -69,6 +70,10 @@ class ClassifierCard(StageCard):
     operating_point_reproduce: str | None = None
     input_ranges: dict = field(default_factory=dict)  # per-volume statistic -> [min, max] over the training patients
 
+    def screened(self, scores) -> np.ndarray:
+        """The screening decision: which slices' scores (slice context applied) go on to the segmenter."""
+        return np.asarray(scores) >= self.threshold
+
     def validate(self, where) -> None:
         if not (isinstance(self.threshold, (int, float)) and 0 <= self.threshold <= 1):
             raise MritoolError(f"{where}: threshold must be a number between 0 and 1, not {self.threshold!r}")
@@ -91,12 +96,12 @@ CARD_TYPES = {"classifier": ClassifierCard, "segmenter": SegmenterCard}
 OUTPUT_RANKS = {"classifier": 2, "segmenter": 4}  # (n, 1) probabilities; (n, h, w, 1) maps
 
 
-def card_path(model_dir, kind: str) -> Path:
-    return Path(model_dir) / f"{kind}.json"
+def card_path(models_dir, kind: str) -> Path:
+    return Path(models_dir) / f"{kind}.json"
 
 
-def weights_path(model_dir, kind: str) -> Path:
-    return Path(model_dir) / f"{kind}.keras"
+def weights_path(models_dir, kind: str) -> Path:
+    return Path(models_dir) / f"{kind}.keras"
 
 
 def library_versions() -> dict:
@@ -151,19 +156,19 @@ def card_from_dict(data: dict, where) -> StageCard:
     return card
 
 
-def write_card(model_dir, card: StageCard) -> Path:
-    card.validate(card_path(model_dir, card.kind))
+def write_card(models_dir, card: StageCard) -> Path:
+    card.validate(card_path(models_dir, card.kind))
     card.versions = library_versions()
-    weights = weights_path(model_dir, card.kind)
+    weights = weights_path(models_dir, card.kind)
     card.weights_sha256 = file_sha256(weights) if weights.is_file() else None
-    path = card_path(model_dir, card.kind)
+    path = card_path(models_dir, card.kind)
     write_text_atomic(path, json.dumps(card.to_dict(), indent=2, default=_json_default) + "\n")
     return path
 
 
-def read_card(model_dir, kind: str) -> StageCard:
-    """The card of ``MODEL_DIR/<kind>.json``, typed and checked; its weights file must exist beside it."""
-    path = card_path(model_dir, kind)
+def read_card(models_dir, kind: str) -> StageCard:
+    """The card of ``MODELS_DIR/<kind>.json``, typed and checked; its weights file must exist beside it."""
+    path = card_path(models_dir, kind)
     if not path.is_file():
         raise MritoolError(f"{path}: model card missing (a {kind} model folder holds {kind}.keras and {kind}.json)")
     data = read_json(path, "model card")
@@ -174,7 +179,7 @@ def read_card(model_dir, kind: str) -> StageCard:
     if data.get("kind") != kind:
         raise MritoolError(f"{path}: card is for a {data.get('kind')!r} model, expected {kind!r}")
     card = card_from_dict(data, path)
-    weights = weights_path(model_dir, kind)
+    weights = weights_path(models_dir, kind)
     if not weights.is_file():
         raise MritoolError(f"{weights}: weights missing beside the card")
     if card.weights_sha256 is not None and file_sha256(weights) != card.weights_sha256:
@@ -199,12 +204,11 @@ def _stored_input_size(weights: Path) -> tuple | None:
         return None
 
 
-def load_model(model_dir, kind: str):
-    """(Keras model, card) of one stage; fails clearly when the card is missing, out of range, or disagrees
-    with the weights (input size, kind of output)."""
+def load_weights(models_dir, kind: str):
+    """The Keras model of one stage's weights (``ModelFolder.keras_model`` reads them once their card is
+    checked); fails clearly where they are corrupt or not a ``kind``'s (kind of output)."""
     keras = import_keras()
-    card = read_card(model_dir, kind)
-    path = weights_path(model_dir, kind)
+    path = weights_path(models_dir, kind)
     try:  # safe_mode stays on: a Lambda layer's code is refused, not run
         model = keras.models.load_model(path, compile=False)
     except Exception as exc:  # Keras raises many types for corrupt, foreign or unsafe files
@@ -214,7 +218,7 @@ def load_model(model_dir, kind: str):
     if rank != OUTPUT_RANKS[kind]:
         raise MritoolError(f"{path}: these weights output {model.output_shape}, not a {kind}'s "
                            f"({'one probability per slice' if kind == 'classifier' else 'one map per slice'})")
-    return model, card
+    return model
 
 
 def _json_default(value):

@@ -32,37 +32,3 @@ def bundle_info(models_dir) -> dict | None:
     """What ``bundle.json`` says of the folder (name, version, how it was made), or None for a plain folder."""
     path = Path(models_dir) / BUNDLE_INFO
     return read_json(path, "bundle description") if path.is_file() else None
-
-
-MODEL_CARD = "README.md"  # the model card's prose: data, intended use, limitations, figures, citation
-LICENCES = ("license.txt", "data_license.txt")  # the weights' licence, and the training data's
-
-
-def describe_bundle(models_dir) -> str:
-    """What ``mritool models`` prints: name and version, what each stage's card says of its operating
-    point and its making, the files' sizes, then the model card and where the licences are."""
-    from mritool.bundle.card import read_card, weights_path
-
-    models_dir = Path(models_dir)
-    info = bundle_info(models_dir) or {}
-    lines = [f"{info.get('name', models_dir.name)} {info.get('version', '')}".strip() + f"  ({models_dir})"]
-    classifier, segmenter = read_card(models_dir, "classifier"), read_card(models_dir, "segmenter")
-    metrics = classifier.validation_metrics
-    lines.append(f"classifier: threshold {classifier.threshold:.4f} on {classifier.runtime}; validation "
-                 f"sensitivity {metrics.get('sensitivity', float('nan')):.3f}, specificity "
-                 f"{metrics.get('specificity', float('nan')):.3f}, AUC {metrics.get('roc_auc', float('nan')):.3f}")
-    tuning = segmenter.postprocessing_tuning or segmenter.validation_metrics
-    lines.append(f"segmenter: {segmenter.postprocessing.to_dict()}; validation per-patient Dice mean "
-                 f"{tuning.get('patient_dice_mean', float('nan')):.3f}, median {tuning.get('patient_dice_median', float('nan')):.3f}")
-    for card in (classifier, segmenter):
-        size = weights_path(models_dir, card.kind).stat().st_size / 2**20
-        lines.append(f"{card.kind}.keras: {size:.1f} MB ({card.model.get('stored_as', 'as trained')}); made by: {card.reproduce}")
-    if info.get("reproduce"):
-        lines.append(f"packed by: {info['reproduce']}")
-    card_text = models_dir / MODEL_CARD
-    if card_text.is_file():
-        lines += ["", card_text.read_text().rstrip()]
-    present = [name for name in LICENCES if (models_dir / name).is_file()]
-    if present:
-        lines += ["", "licences: " + ", ".join(str(models_dir / name) for name in present)]
-    return "\n".join(lines)

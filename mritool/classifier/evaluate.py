@@ -7,17 +7,19 @@ from pathlib import Path
 from mritool.classifier.screening_metrics import roc_auc, roc_curve, screening_metrics
 from mritool.classifier.operating_point import patient_scores
 from mritool.io import write_csv_atomic, write_text_atomic
+from mritool.bundle.model_folder import ModelFolder
 from mritool.runtimes import load_predictor
 from mritool.training.plots import plot_roc
-from mritool.training.slices import evaluation_split, labelled_data
+from mritool.data.labelled import evaluation_split, labelled_data
 
 
-def evaluate_classifier(data_root, model_dir, out_dir=None, split_path=None, subset="validation",
+def evaluate_classifier(data_root, models_dir, out_dir=None, split_path=None, subset="validation",
                         threshold: float | None = None) -> dict:
-    predict, card = load_predictor(model_dir, "classifier")
+    folder = ModelFolder.open(models_dir, needs=("classifier",))
+    card, predict = folder.classifier, load_predictor(folder, "classifier")
     data = labelled_data(data_root)
-    slices = data.subset(evaluation_split(model_dir, split_path), subset)
-    out_dir = Path(out_dir or Path(model_dir) / "evaluation")
+    slices = data.subset(evaluation_split(folder.path, split_path), subset)
+    out_dir = Path(out_dir or folder.path / "evaluation")
     out_dir.mkdir(parents=True, exist_ok=True)
     labels = slices["has_tumor"].astype(bool).to_numpy()
     probabilities, scores = patient_scores(data, slices, predict, card.preprocessing, card.slice_context)

@@ -13,7 +13,7 @@ from mritool.classifier.slice_context import DEFAULT_WEIGHTS
 from mritool.data.preprocessing import PreprocessConfig
 from mritool.runtimes import Predictor
 from mritool.training.plots import plot_roc
-from mritool.training.slices import LabelledData, patient_volumes
+from mritool.data.labelled import LabelledData, patient_volumes
 
 def patient_scores(data: LabelledData, slices: pd.DataFrame, predict: Predictor, preprocessing: PreprocessConfig,
                    slice_context=NO_CONTEXT, batch_size: int = 32):
@@ -26,15 +26,15 @@ def patient_scores(data: LabelledData, slices: pd.DataFrame, predict: Predictor,
 
 
 def operating_point(predict: Predictor, preprocessing: PreprocessConfig, data: LabelledData, validation: pd.DataFrame,
-                    model_dir, target_sensitivity: float = TARGET_SENSITIVITY, slice_context: bool = False) -> dict:
+                    models_dir, target_sensitivity: float = TARGET_SENSITIVITY, slice_context: bool = False) -> dict:
     """Card fields for the threshold that reaches ``target_sensitivity`` on ``predict``'s scores (a runtime's
-    rounding can move a score across the gap between two validation slices); writes MODEL_DIR/classifier_roc.png."""
+    rounding can move a score across the gap between two validation slices); writes MODELS_DIR/classifier_roc.png."""
     kernel = DEFAULT_WEIGHTS if slice_context else NO_CONTEXT
     labels = validation["has_tumor"].astype(bool).to_numpy()
     probabilities, scores = patient_scores(data, validation, predict, preprocessing, kernel)
     threshold = choose_threshold(labels, scores, target_sensitivity)
     metrics = screening_metrics(labels, scores, threshold) | {"slice_roc_auc": roc_auc(labels, probabilities)}
     fpr, tpr, _ = roc_curve(labels, scores)
-    plot_roc(fpr, tpr, metrics["roc_auc"], metrics, Path(model_dir) / "classifier_roc.png")
+    plot_roc(fpr, tpr, metrics["roc_auc"], metrics, Path(models_dir) / "classifier_roc.png")
     return {"slice_context": kernel, "threshold": threshold,
             "target_sensitivity": target_sensitivity, "validation_metrics": metrics}

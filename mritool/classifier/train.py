@@ -16,9 +16,9 @@ from mritool.runtimes import make_predictor, runnable
 from mritool.training.augment import AugmentConfig
 from mritool.training.dataset import classifier_training_dataset, evaluation_dataset, training_data
 from mritool.bundle.fit_config import FitConfig
-from mritool.training.fit import fit, make_optimizer, prepare_session, resume_state
-from mritool.training.warm_start import started_from, warm_start
-from mritool.training.slices import patient_volumes
+from mritool.training.fit import fit, prepare_session
+from mritool.training.warm_start import started_from, starting_model
+from mritool.data.labelled import patient_volumes
 
 
 def train_classifier(
@@ -44,18 +44,12 @@ def train_classifier(
     validation_ds = evaluation_dataset(data.data, validation, data.validation_stats, preprocessing,
                                        fit_config.batch_size, "label")
     steps = fit_config.steps_per_epoch or math.ceil(len(train) / fit_config.batch_size)
-    model, initial_epoch = resume_state(out_dir, "classifier") if resume else (None, 0)
     initial = started_from(init, "classifier") if init is not None else None
-    if model is None:
-        if init is not None:
-            model = warm_start(init, "classifier", preprocessing)
-        else:
-            model = build_classifier(preprocessing.image_size, backbone_weights, channels=preprocessing.channels)
-        model.compile(
-            optimizer=make_optimizer(fit_config, steps),
-            loss="binary_crossentropy",
-            metrics=[keras.metrics.AUC(name="auc")],
-        )
+    model, initial_epoch = starting_model(
+        out_dir, "classifier", resume, init, preprocessing,
+        lambda: build_classifier(preprocessing.image_size, backbone_weights, channels=preprocessing.channels),
+        fit_config, steps, "binary_crossentropy", [keras.metrics.AUC(name="auc")],
+    )
     training = fit(model, train_ds, validation_ds, out_dir, "classifier", fit_config, steps, monitor, initial_epoch)
 
     best = keras.models.load_model(weights_path(out_dir, "classifier"), compile=False)

@@ -24,6 +24,14 @@ class DatasetIndex:
     def labelled(self) -> bool:
         return bool(self.slices["mask_path"].notna().all()) and len(self.slices) > 0
 
+    def summary_lines(self) -> list[str]:
+        """What ``mritool index`` prints: the counts, then each unreadable file with its reason."""
+        slices = self.slices
+        return [f"patients: {slices['patient_id'].nunique()}", f"slices: {len(slices)}",
+                f"slices with a mask: {int(slices['has_tumor'].notna().sum())}",
+                f"positive slices: {int(slices['has_tumor'].fillna(False).sum())}",
+                f"unreadable files: {len(self.problems)}"] + [f"  {row.path}: {row.error}" for row in self.problems.itertuples()]
+
 
 def _institution(patient_id: str) -> str:
     parts = patient_id.split("_")

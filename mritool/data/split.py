@@ -6,12 +6,14 @@ institutions and the range of burdens even with a few dozen patients.
 """
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from mritool.errors import MritoolError
 from mritool.io import read_json, write_text_atomic
+from mritool.volumes.readers import find_studies
 
 SUBSETS = ("train", "validation")
 
@@ -81,3 +83,29 @@ def select(slices: pd.DataFrame, split: dict, subset: str) -> pd.DataFrame:
     if absent:
         raise MritoolError(f"split names {len(absent)} patients not in the data (e.g. {sorted(absent)[0]})")
     return slices[slices["patient_id"].isin(wanted)].reset_index(drop=True)
+
+
+def split_studies(data_root, split: dict, subset: str):
+    """The studies of ``subset``'s patients; an error if the split names patients the data does not have."""
+    wanted = set(split[subset])
+    studies = [study for study in find_studies(data_root) if study.patient_id in wanted]
+    absent = wanted - {study.patient_id for study in studies}
+    if absent:
+        raise MritoolError(f"split names {len(absent)} patients not in the data (e.g. {sorted(absent)[0]})")
+    return studies
+
+
+def write_splits(slices: pd.DataFrame, out, validation_fraction: float = 0.2, folds: int | None = None,
+                 seed: int = 0) -> list[str]:
+    """``mritool split``: one split as JSON at ``out``, or with ``folds`` K of them as ``out/fold_K.json``;
+    returns a line per file written."""
+    if folds is None:
+        split = make_split(slices, validation_fraction, seed)
+        save_split(split, out)
+        return [f"train: {len(split['train'])} patients, validation: {len(split['validation'])} patients -> {out}"]
+    lines = []
+    for fold in make_folds(slices, folds, seed):
+        path = Path(out) / f"fold_{fold['fold']}.json"
+        save_split(fold, path)
+        lines.append(f"fold {fold['fold']}: train {len(fold['train'])}, validation {len(fold['validation'])} -> {path}")
+    return lines

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from mritool.engine.patient import PatientResult, screen_patient
-from mritool.engine.stages import StagesSpec
+from mritool.engine.stages import Stages
 from mritool.engine.store import ResultStore
 from mritool.errors import MritoolError, OutputError
 from mritool.volumes.readers import Study
@@ -33,9 +33,9 @@ REFUSED = "models_refused"  # a reply that carries why the worker could not load
 class _Worker:
     """One actor of the pool: the stages loaded once, then one study per call."""
 
-    def __init__(self, spec: StagesSpec, masks_dir: Path, batch_size: int, after_write, store: ResultStore | None):
+    def __init__(self, stages: Stages, masks_dir: Path, batch_size: int, after_write, store: ResultStore | None):
         try:
-            self.stages, self.refused = spec.load(), None
+            self.stages, self.refused = stages.load(), None
         except MritoolError as exc:  # told to the driver with the first study: Ray would report an actor death
             self.stages, self.refused = None, str(exc)
         self.masks_dir, self.batch_size, self.after_write, self.store = masks_dir, batch_size, after_write, store
@@ -81,7 +81,7 @@ def _start_ray(address: str | None, cpus: int):
     return ray
 
 
-def screen_studies_ray(studies: list[Study], spec: StagesSpec, masks_dir, batch_size: int = 32, after_write=None,
+def screen_studies_ray(studies: list[Study], stages: Stages, masks_dir, batch_size: int = 32, after_write=None,
                        store: ResultStore | None = None, address: str | None = None, workers: int = 1,
                        cpus_per_worker: int | None = None) -> Iterator[tuple[int, PatientResult]]:
     """(position in ``studies``, result) for every study, as the workers finish them (not in order).
@@ -94,7 +94,7 @@ def screen_studies_ray(studies: list[Study], spec: StagesSpec, masks_dir, batch_
     items = [{"position": position, "study": pickle.dumps(study)} for position, study in enumerate(studies)]
     dataset = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
         _Worker, batch_size=1, concurrency=workers, num_cpus=cpus_per_worker,
-        fn_constructor_kwargs={"spec": spec, "masks_dir": Path(masks_dir), "batch_size": batch_size,
+        fn_constructor_kwargs={"stages": stages, "masks_dir": Path(masks_dir), "batch_size": batch_size,
                                "after_write": after_write, "store": store},
     )
     for row in dataset.iter_rows():

@@ -32,27 +32,28 @@ class VolumePrediction:
 
 def screen_volume(volume: Volume, stages: Stages, batch_size: int = 32, timings: StageTimings | None = None) -> VolumePrediction:
     timings = timings or StageTimings()
+    classifier, segmenter = stages.folder.classifier, stages.folder.segmenter
     positions = volume.readable()
     with timings.measure("classifier"):
-        probabilities = classify_volume(volume, positions, stages.classify, stages.classifier_preprocessing, batch_size)
-    scores = screening_scores(probabilities, stages.slice_context)
-    screened = scores >= stages.threshold
+        probabilities = classify_volume(volume, positions, stages.classify, classifier.preprocessing, batch_size)
+    scores = screening_scores(probabilities, classifier.slice_context)
+    screened = classifier.screened(scores)
     positives = np.flatnonzero(screened)
-    size = stages.segmenter_preprocessing.image_size
+    size = segmenter.preprocessing.image_size
     masks = np.zeros((len(positions), size, size), np.uint8)
     disagreement = {}
     if len(positives):
         with timings.measure("segmenter"):
-            maps = segment_volume(volume, positions, stages.segment, stages.segmenter_preprocessing, positives, batch_size)
+            maps = segment_volume(volume, positions, stages.segment, segmenter.preprocessing, positives, batch_size)
         if maps.ndim == 4:  # test-time augmentation: average the members, measure how far they disagree
-            members = binarise(maps, stages.postprocessing).astype(bool)
+            members = binarise(maps, segmenter.postprocessing).astype(bool)
             disagreement = {positions[k]: _disagreement(m) for k, m in zip(positives, members)}
             maps = maps.mean(axis=-1)
-        masks[positives] = binarise(maps, stages.postprocessing)
+        masks[positives] = binarise(maps, segmenter.postprocessing)
     with timings.measure("postprocess"):
-        masks = clean_volume(masks, stages.postprocessing) if len(positions) else masks
+        masks = clean_volume(masks, segmenter.postprocessing) if len(positions) else masks
         own_size = {p: resize_mask(m, volume.images[p].shape[:2]) for p, m in zip(positions, masks)}
-    flags = input_flags(volume, stages.classifier_card.input_ranges)
+    flags = input_flags(volume, classifier.input_ranges)
     return VolumePrediction(positions, probabilities, scores, screened, own_size, flags, disagreement)
 
 

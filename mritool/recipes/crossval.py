@@ -21,12 +21,12 @@ from mritool.bundle.card import TARGET_SENSITIVITY
 from mritool.bundle.postprocessing import PostProcessConfig
 from mritool.classifier.screening_metrics import choose_threshold, roc_auc, screening_metrics
 from mritool.classifier.operating_point import patient_scores
-from mritool.engine.stages import load_stages
+from mritool.engine.stages import Stages
 from mritool.errors import MritoolError
 from mritool.io import write_csv_atomic, write_text_atomic
 from mritool.segmenter.scoring import patient_dice, patient_maps, postprocess_by_patient
 from mritool.segmenter.tuning import tune_postprocessing
-from mritool.training.slices import LabelledData, evaluation_split, labelled_data, truth_masks
+from mritool.data.labelled import LabelledData, evaluation_split, labelled_data, truth_masks
 
 
 @dataclass
@@ -51,7 +51,8 @@ class OutOfFold:
 def out_of_fold(data: LabelledData, fold_dirs: list[Path]) -> OutOfFold:
     tables, probabilities, scores, maps, truth, seen = [], [], [], [], [], {}
     for fold, folder in enumerate(fold_dirs):
-        stages = load_stages(folder)
+        stages = Stages.open(folder).load()
+        classifier, segmenter = stages.folder.classifier, stages.folder.segmenter
         validation = data.subset(evaluation_split(folder), "validation")
         for patient in validation["patient_id"].unique():
             if patient in seen:
@@ -59,14 +60,14 @@ def out_of_fold(data: LabelledData, fold_dirs: list[Path]) -> OutOfFold:
                                    "folds must hold out disjoint patients")
             seen[patient] = fold
         fold_probabilities, fold_scores = patient_scores(data, validation, stages.classify,
-                                                         stages.classifier_preprocessing, stages.slice_context)
-        size = stages.segmenter_preprocessing.image_size
+                                                         classifier.preprocessing, classifier.slice_context)
+        size = segmenter.preprocessing.image_size
         if maps and maps[0].shape[1] != size:
             raise MritoolError(f"{folder}: segmenter works at {size} px, the first fold's at {maps[0].shape[1]}")
         tables.append(validation.assign(fold=fold))
         probabilities.append(fold_probabilities)
         scores.append(fold_scores)
-        maps.append(patient_maps(data, validation, stages.segment, stages.segmenter_preprocessing))
+        maps.append(patient_maps(data, validation, stages.segment, segmenter.preprocessing))
         truth.append(truth_masks(data, validation, size))
     return OutOfFold(pd.concat(tables, ignore_index=True), np.concatenate(probabilities), np.concatenate(scores),
                      np.concatenate(maps), np.concatenate(truth))
@@ -151,3 +152,15 @@ def cross_validate(data_root, fold_dirs, out_dir, target_sensitivity: float = TA
         tumor_probability=oof.probabilities, screening_score=oof.scores))
     write_text_atomic(out_dir / "crossval.json", json.dumps(result, indent=2) + "\n")
     return result
+
+
+def summary_lines(result: dict) -> list[str]:
+    """What ``mritool crossval`` prints of ``cross_validate``'s result."""
+    pooled, nested = result["pooled_choice"], result["nested"]
+    lines = [f"pooled choice: threshold {pooled['threshold']:.4f}, post-processing {pooled['postprocessing']}"]
+    for name in ("mean", "worst"):
+        figures = nested[name]
+        lines.append(f"folds at the choice made without them, {name}: sensitivity {figures['sensitivity']:.3f}, "
+                     f"specificity {figures['specificity']:.3f}, per-patient Dice mean {figures['dice_mean']:.3f}, "
+                     f"median {figures['dice_median']:.3f}, worst patient {figures['dice_worst']:.3f}")
+    return lines + [f"tumor patients flagged: {nested['tumor_patients_flagged']}"]

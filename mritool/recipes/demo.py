@@ -19,7 +19,7 @@ from mritool.data.synthetic import make_phantoms
 from mritool.recipes.screen import ScreeningResult, screen
 from mritool.segmenter.train import train_segmenter
 from mritool.training.fit import discard_checkpoint
-from mritool.training.slices import labelled_slices
+from mritool.data.labelled import labelled_slices
 
 DEMO_SIZE = 64
 DEFAULT_SCALE = {"patients": 24, "slices": 16, "classifier_epochs": 15, "segmenter_epochs": 12}

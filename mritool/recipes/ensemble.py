@@ -11,17 +11,17 @@ evens out the patients a single run segments badly (docs/RESULTS.md).
 import shutil
 from pathlib import Path
 
-from mritool.bundle.card import (ClassifierCard, SegmenterCard, card_path, load_model, read_card, weights_path,
-                                 write_card)
+from mritool.bundle.card import ClassifierCard, SegmenterCard, card_path, read_card, weights_path, write_card
 from mritool.bundle.ensemble import average_models
+from mritool.bundle.model_folder import ModelFolder
 from mritool.classifier.operating_point import operating_point
-from mritool.engine.stages import load_stages
+from mritool.engine.stages import Stages
 from mritool.errors import MritoolError
 from mritool.io import read_json, save_atomic
 from mritool.recipes.tune import tune_behind_classifier
 from mritool.runtimes import make_predictor, runnable
 from mritool.segmenter.tuning import tune_on_every_slice
-from mritool.training.slices import evaluation_split, labelled_data
+from mritool.data.labelled import evaluation_split, labelled_data
 
 
 def ensemble_classifiers(members, out_dir, data_root, segmenters=(), command: str | None = None) -> ClassifierCard:
@@ -51,7 +51,7 @@ def ensemble_classifiers(members, out_dir, data_root, segmenters=(), command: st
     elif segmenters:
         for path in (weights_path(segmenters[0], "segmenter"), card_path(segmenters[0], "segmenter")):
             shutil.copyfile(path, Path(out_dir) / path.name)
-        tune_behind_classifier(data, validation, out_dir, load_stages(out_dir))
+        tune_behind_classifier(data, validation, Stages.open(out_dir).load())
     return card
 
 
@@ -79,7 +79,7 @@ def ensemble_segmenters(members, out_dir, data_root, command: str | None = None)
     )
     write_card(out_dir, card)
     if card_path(out_dir, "classifier").is_file():
-        tune_behind_classifier(data, validation, out_dir, load_stages(out_dir))
+        tune_behind_classifier(data, validation, Stages.open(out_dir).load())
     return read_card(out_dir, "segmenter")
 
 
@@ -89,10 +89,10 @@ def _average(members, out_dir, kind: str):
     member_dirs, out_dir = [Path(d) for d in members], Path(out_dir)
     if out_dir.resolve() in {d.resolve() for d in member_dirs}:
         raise MritoolError(f"{out_dir}: the ensemble's folder must not be one of its members'")
-    loaded = [load_model(d, kind) for d in member_dirs]
-    cards = [card for _, card in loaded]
+    folders = [ModelFolder.open(d, needs=(kind,)) for d in member_dirs]
+    cards = [folder.card(kind) for folder in folders]
     _require_same(member_dirs, cards)
-    model = average_models([model for model, _ in loaded], kind)
+    model = average_models([folder.keras_model(kind) for folder in folders], kind)
     out_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(member_dirs[0] / "split.json", out_dir / "split.json")
     weights = weights_path(out_dir, kind)

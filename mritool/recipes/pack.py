@@ -8,9 +8,11 @@ go beside them; other files already in the destination (licences, the model card
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
-from mritool.bundle.card import KINDS, load_model, weights_path, write_card
+from mritool.bundle.card import KINDS, weights_path, write_card
+from mritool.bundle.model_folder import ModelFolder
 from mritool.bundle.default import BUNDLE_INFO
 from mritool.io import save_atomic, write_text_atomic
 
@@ -21,19 +23,18 @@ def pack_bundle(models_dir, out_dir, name: str, version: str, command: str | Non
     """Write the bundle of ``models_dir`` into ``out_dir``; returns what ``bundle.json`` records."""
     from mritool.runtimes.precision import for_storage
 
-    models_dir, out_dir = Path(models_dir), Path(out_dir)
-    loaded = {kind: load_model(models_dir, kind) for kind in KINDS}  # both checked before anything is written
+    folder, out_dir = ModelFolder.open(models_dir), Path(out_dir)
+    loaded = {kind: (folder.keras_model(kind), folder.card(kind)) for kind in KINDS}  # checked before anything is written
     out_dir.mkdir(parents=True, exist_ok=True)
     for kind, (model, card) in loaded.items():
         target = weights_path(out_dir, kind)
         save_atomic(target, for_storage(model).save)
-        card.model = {**card.model, "stored_as": STORED_AS}
-        write_card(out_dir, card)
-    shutil.copyfile(models_dir / "split.json", out_dir / "split.json")
+        write_card(out_dir, replace(card, model={**card.model, "stored_as": STORED_AS}))
+    shutil.copyfile(folder.path / "split.json", out_dir / "split.json")
     info = {
         "name": name,
         "version": version,
-        "packed_from": str(models_dir),
+        "packed_from": str(folder.path),
         "stored_as": STORED_AS,
         "weights_mb": {kind: round(weights_path(out_dir, kind).stat().st_size / 2**20, 1) for kind in KINDS},
         "reproduce": command,

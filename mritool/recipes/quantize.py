@@ -12,20 +12,20 @@ records how, for each stage.
 
 import json
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 
-from mritool.bundle.card import KINDS, NO_CONTEXT, load_model, read_card, weights_path
+from mritool.bundle.card import KINDS, NO_CONTEXT
+from mritool.bundle.model_folder import ModelFolder
 from mritool.bundle.quantization import RECORD
 from mritool.bundle.ensemble import FLOAT_SCOPE
 from mritool.classifier.operating_point import operating_point, patient_scores
 from mritool.data.preprocessing import volume_input
 from mritool.errors import MritoolError
 from mritool.io import write_text_atomic
-from mritool.recipes.evaluate import split_studies
+from mritool.data.split import split_studies
 from mritool.runtimes import load_predictor
-from mritool.training.slices import evaluation_split, labelled_data
+from mritool.data.labelled import evaluation_split, labelled_data
 from mritool.volumes.readers import read_study
 
 SUBSET_SIZE = 300  # NNCF's default number of calibration samples
@@ -75,7 +75,8 @@ def quantize_graph(load, weights_file, inputs: np.ndarray):
 def quantize_models(models_dir, data_root, patients: int = 8, seed: int = 0, command: str | None = None) -> dict:
     """Write the INT8 graph of both stages; returns what ``int8/quantization.json`` records."""
     nncf = _nncf()  # before any work: a missing extra is a one-line error
-    models_dir = Path(models_dir)
+    folder = ModelFolder.open(models_dir)
+    models_dir = folder.path
     studies = split_studies(data_root, evaluation_split(models_dir), "train")
     chosen = [studies[k] for k in sorted(np.random.default_rng(seed).permutation(len(studies))[:patients])]
     volumes = [read_study(study) for study in chosen]
@@ -84,12 +85,12 @@ def quantize_models(models_dir, data_root, patients: int = 8, seed: int = 0, com
     record = {"calibration_patients": [study.patient_id for study in chosen], "seed": seed,
               "nncf": nncf.__version__, "reproduce": command, "stages": {}}
     for kind in KINDS:
-        card = read_card(models_dir, kind)
+        card = folder.card(kind)
         inputs = calibration_inputs(volumes, kind, card.preprocessing, seed)
-        graph = quantize_graph(lambda: load_model(models_dir, kind)[0], weights_path(models_dir, kind), inputs)
+        graph = quantize_graph(lambda: folder.keras_model(kind), folder.weights(kind), inputs)
         record["stages"][kind] = {"graph": graph.name, "calibration_slices": len(inputs),
                                   "weights_sha256": card.weights_sha256}
-    chosen = int8_operating_point(models_dir, data_root, command)
+    chosen = int8_operating_point(folder, data_root, command)
     if chosen["score_gap"] > MAX_SCORE_GAP:
         for suffix in (".xml", ".bin"):  # never left where `--precision int8` would find it
             (models_dir / "int8" / record["stages"]["classifier"]["graph"]).with_suffix(suffix).unlink(missing_ok=True)
@@ -100,17 +101,17 @@ def quantize_models(models_dir, data_root, patients: int = 8, seed: int = 0, com
     return record
 
 
-def int8_operating_point(models_dir, data_root, command: str | None) -> dict:
-    """The INT8 classifier's threshold for the card's target sensitivity on the validation patients (its
-    ROC curve beside the graphs), and how far its probabilities there are from the float ones on average."""
-    models_dir = Path(models_dir)
-    card = read_card(models_dir, "classifier")
-    classify, _ = load_predictor(models_dir, "classifier", replace(card.runtime, name="openvino", precision="int8"))
+def int8_operating_point(folder: ModelFolder, data_root, command: str | None) -> dict:
+    """The INT8 classifier's threshold for the card's target sensitivity and slice context on the validation
+    patients (its ROC curve beside the graphs), and how far its probabilities there are from the float ones
+    on average."""
+    card = folder.classifier
+    classify = load_predictor(folder, "classifier", replace(folder.runtime, name="openvino", precision="int8"))
     data = labelled_data(data_root)
-    validation = data.subset(evaluation_split(models_dir), "validation")
-    chosen = operating_point(classify, card.preprocessing, data, validation, models_dir / RECORD.parent,
+    validation = data.subset(evaluation_split(folder.path), "validation")
+    chosen = operating_point(classify, card.preprocessing, data, validation, folder.path / RECORD.parent,
                              card.target_sensitivity, slice_context=card.slice_context != NO_CONTEXT)
     int8 = patient_scores(data, validation, classify, card.preprocessing)[0]
-    reference = patient_scores(data, validation, load_predictor(models_dir, "classifier")[0], card.preprocessing)[0]
+    reference = patient_scores(data, validation, load_predictor(folder, "classifier"), card.preprocessing)[0]
     return {"threshold": chosen["threshold"], "validation_metrics": chosen["validation_metrics"],
             "score_gap": float(np.mean(np.abs(int8 - reference))), "reproduce": command}

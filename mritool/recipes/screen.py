@@ -12,14 +12,14 @@ from mritool.bundle.fingerprint import bundle_fingerprint
 from mritool.engine.local import screen_studies
 from mritool.engine.patient import PatientResult
 from mritool.engine.ray_runner import screen_studies_ray
-from mritool.engine.stages import Stages, StagesSpec, stages_spec
+from mritool.engine.stages import Stages
 from mritool.engine.store import PARTS, ResultStore
 from mritool.errors import MritoolError
 from mritool.io import read_json, write_csv_atomic, write_text_atomic
 from mritool.report.figures import export_figures, figure_table, volume_figures
-from mritool.report.html import write_report
+from mritool.report.page import write_report
 from mritool.report.merge import SLICE_COLUMNS, aggregate_patients, merge_slices, with_problem_rows
-from mritool.report.metrics import screening_summary
+from mritool.report.summary import screening_summary
 from mritool.report.output_folder import PROVENANCE, default_out_dir, mark_complete, output_folder
 from mritool.report.provenance import provenance
 from mritool.volumes.readers import Study, find_studies
@@ -34,13 +34,24 @@ class ScreeningResult:
     resumed: int = 0  # patients taken from an earlier run's committed results
     runtime_note: str | None = None  # set when it screened on another runtime than the one it was tuned on
 
+    @property
+    def exit_status(self) -> int:
+        """3 where some input files could not be screened (their rows in slices.csv say why), else 0."""
+        return 3 if self.summary["error rows"] else 0
+
+    def notes(self) -> list[str]:
+        """What the run says beside its figures: a runtime other than the tuned one, files not screened."""
+        errors = self.summary["error rows"]
+        return ([f"note: {self.runtime_note}"] if self.runtime_note else []) + \
+            ([f"error: {errors} input files could not be screened (status 'error' in slices.csv)"] if errors else [])
+
 
 ENGINES = ("local", "ray")
 
 
-def run_signature(stages: Stages | StagesSpec, qa: str, register: bool) -> dict:
+def run_signature(stages: Stages, qa: str, register: bool) -> dict:
     """What must match for a committed patient result to stand for this run's."""
-    return {"bundle": bundle_fingerprint(stages.classifier_card, stages.segmenter_card),
+    return {"bundle": bundle_fingerprint(stages.folder.classifier, stages.folder.segmenter),
             "runtime": str(stages.runtime), "tta": stages.tta, "qa": qa, "register": register}
 
 
@@ -51,7 +62,7 @@ def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | Non
            ray_address: str | None = None, workers: int = 1, cpus_per_worker: int | None = None,
            register: bool = False) -> ScreeningResult:
     """Screen the studies under ``scans`` (or the given ``studies``) with the models of ``models_dir`` (the
-    packaged default when None; or already loaded ``stages``, local engine only) on ``runtime`` /
+    packaged default when None; or the given ``stages``) on ``runtime`` /
     ``precision`` (default: those the models were tuned on, as this machine runs them), on the ``local``
     engine or on ``ray`` (``workers`` actors of ``cpus_per_worker``, at ``ray_address`` or on a local
     Ray). Each patient's result is committed under ``out_dir/parts`` as it finishes; ``resume`` keeps
@@ -61,16 +72,13 @@ def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | Non
     ``progress(done, total, slices)`` counts the patients screened in this run."""
     if engine not in ENGINES:
         raise MritoolError(f"engine must be one of {ENGINES}, not {engine!r}")
-    if engine == "ray" and stages is not None:
-        raise MritoolError("the Ray engine loads the models on its workers: give a model folder, not loaded stages")
     started = datetime.now(timezone.utc)
     studies = find_studies(scans, register) if studies is None else [replace(s, register=register) for s in studies]
     if out_dir is None and scans is None:
         raise MritoolError("an output folder is needed when the studies are given without their folder")
     with output_folder(out_dir or default_out_dir(scans), overwrite, resume) as out_dir:
-        source = stages or stages_spec(models_dir, runtime, precision, tta)
-        models_dir = getattr(source, "models_dir", models_dir)  # the default's folder when none was given
-        store = ResultStore(out_dir / PARTS, run_signature(source, qa, register))
+        stages = stages or Stages.open(models_dir, runtime, precision, tta)
+        store = ResultStore(out_dir / PARTS, run_signature(stages, qa, register))
         done = {}
         if resume:
             done = {position: result for position, study in enumerate(studies)
@@ -81,10 +89,10 @@ def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | Non
         figures = partial(volume_figures, out_dir=out_dir / "figures", which=qa)
         pending = [studies[position] for position in todo]
         if engine == "ray":
-            results = screen_studies_ray(pending, source, out_dir / "masks", batch_size, figures, store,
+            results = screen_studies_ray(pending, stages, out_dir / "masks", batch_size, figures, store,
                                          ray_address, workers, cpus_per_worker)
         else:
-            results = screen_studies(pending, stages or source.load(), out_dir / "masks", batch_size, timings,
+            results = screen_studies(pending, stages.load(), out_dir / "masks", batch_size, timings,
                                      figures, store)
         for count, (position, result) in enumerate(results, start=1):
             done[todo[position]] = result
@@ -94,8 +102,7 @@ def screen(scans=None, models_dir=None, out_dir=None, studies: list[Study] | Non
         write_csv_atomic(out_dir / "slices.csv", merged)
         write_csv_atomic(out_dir / "patients.csv", patients)
         summary = screening_summary(merged, patients)
-        origin = provenance(source, models_dir, Path(scans).absolute() if scans is not None else None, started, summary,
-                            register)
+        origin = provenance(stages, Path(scans).absolute() if scans is not None else None, started, summary, register)
         write_text_atomic(out_dir / PROVENANCE, json.dumps(origin, indent=2) + "\n")
         write_report(out_dir / "report.html", summary, patients, figure_rows, origin, merged)
         mark_complete(out_dir, summary)

@@ -28,7 +28,7 @@ from mritool.recipes.tune import tune_stages
 from mritool.segmenter.train import train_segmenter
 from mritool.bundle.fit_config import FitConfig
 from mritool.training.fit import discard_checkpoint
-from mritool.training.slices import labelled_slices, split_for_training
+from mritool.data.labelled import labelled_slices, split_for_training
 
 TRAINING_SHARE = 0.9  # the rest: prediction, tuning and evaluation
 CLASSIFIER_SHARE = 0.45

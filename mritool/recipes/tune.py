@@ -6,28 +6,27 @@ classifier passes, so the best threshold and minimum lesion size differ.
 """
 
 from dataclasses import replace
-from pathlib import Path
 
-from mritool.bundle.card import TARGET_SENSITIVITY, card_path, write_card
+from mritool.bundle.card import NO_CONTEXT, write_card
+from mritool.bundle.model_folder import ModelFolder
 from mritool.classifier.operating_point import operating_point, patient_scores
-from mritool.io import write_csv_atomic
 from mritool.engine.stages import Stages
+from mritool.io import write_csv_atomic
 from mritool.runtimes import load_predictor, runnable
 from mritool.segmenter.scoring import patient_maps
 from mritool.segmenter.tuning import tune_postprocessing
-from mritool.training.slices import LabelledData, evaluation_split, labelled_data, truth_masks
+from mritool.data.labelled import LabelledData, evaluation_split, labelled_data, truth_masks
 
 
-def tune_behind_classifier(data: LabelledData, validation, models_dir, stages: Stages) -> dict:
-    """Re-tune ``segmenter.json``'s post-processing with the classifier in front; returns the new settings."""
-    models_dir = Path(models_dir)
-    _, scores = patient_scores(data, validation, stages.classify, stages.classifier_preprocessing, stages.slice_context)
-    screened = scores >= stages.threshold
-    config = stages.segmenter_preprocessing
-    maps = patient_maps(data, validation, stages.segment, config)
+def tune_behind_classifier(data: LabelledData, validation, stages: Stages) -> dict:
+    """Re-tune the segmenter card's post-processing with the classifier in front; returns the new settings."""
+    classifier, segmenter = stages.folder.classifier, stages.folder.segmenter
+    _, scores = patient_scores(data, validation, stages.classify, classifier.preprocessing, classifier.slice_context)
+    screened = classifier.screened(scores)
+    maps = patient_maps(data, validation, stages.segment, segmenter.preprocessing)
     maps[~screened] = 0  # what the classifier stops never reaches the segmenter
-    best, candidates = tune_postprocessing(validation, truth_masks(data, validation, config.image_size), maps)
-    write_csv_atomic(models_dir / "pipeline_postprocessing_tuning.csv", candidates)
+    best, candidates = tune_postprocessing(validation, truth_masks(data, validation, segmenter.preprocessing.image_size), maps)
+    write_csv_atomic(stages.folder.path / "pipeline_postprocessing_tuning.csv", candidates)
     top = candidates.iloc[0]
     tuning = {
         "scope": "validation patients, behind the classifier at its threshold",
@@ -36,24 +35,29 @@ def tune_behind_classifier(data: LabelledData, validation, models_dir, stages: S
         "patient_dice_mean": float(top["patient_dice_mean"]),
         "patient_dice_median": float(top["patient_dice_median"]),
     }
-    write_card(models_dir, replace(stages.segmenter_card, postprocessing=best, postprocessing_tuning=tuning))
+    write_card(stages.folder.path, replace(segmenter, postprocessing=best, postprocessing_tuning=tuning))
     return tuning | {"postprocessing": best.to_dict()}
 
 
-def tune_stages(data_root, models_dir, target_sensitivity: float = TARGET_SENSITIVITY, slice_context: bool = False,
+def tune_stages(data_root, models_dir, target_sensitivity: float | None = None, slice_context: bool | None = None,
                 command: str | None = None) -> dict:
-    """The classifier's operating point, then (when the folder has a segmenter) post-processing behind it."""
-    models_dir = Path(models_dir)
+    """The classifier's operating point (at the card's target sensitivity and slice context unless given),
+    then (when the folder has a segmenter) post-processing behind it, on the folder's runtime as this
+    machine runs it (the card then names that one)."""
+    folder = ModelFolder.open(models_dir, needs=("classifier",))
+    card = folder.classifier
     data = labelled_data(data_root)
-    validation = data.subset(evaluation_split(models_dir), "validation")
-    classify, card = load_predictor(models_dir, "classifier")
-    runtime = runnable(card.runtime)  # what load_predictor ran here: the card then names it
-    chosen = operating_point(classify, card.preprocessing, data, validation, models_dir, target_sensitivity, slice_context)
+    validation = data.subset(evaluation_split(folder.path), "validation")
+    runtime = runnable(folder.runtime)
+    classify = load_predictor(folder, "classifier", runtime)
+    chosen = operating_point(classify, card.preprocessing, data, validation, folder.path,
+                             target_sensitivity or card.target_sensitivity,
+                             card.slice_context != NO_CONTEXT if slice_context is None else slice_context)
     card = replace(card, runtime=runtime, operating_point_reproduce=command, **chosen)
-    write_card(models_dir, card)
+    write_card(folder.path, card)
     result = {f"classifier_{key}": value for key, value in card.validation_metrics.items() if key != "confusion_matrix"}
-    if card_path(models_dir, "segmenter").is_file():
-        segment, segmenter_card = load_predictor(models_dir, "segmenter", card.runtime)
-        stages = Stages(classify, card, segment, segmenter_card, card.runtime)
-        result |= {f"segmenter_{key}": value for key, value in tune_behind_classifier(data, validation, models_dir, stages).items()}
+    if folder.segmenter is not None:
+        stages = Stages(replace(folder, classifier=card), runtime, classify=classify,
+                        segment=load_predictor(folder, "segmenter", runtime))
+        result |= {f"segmenter_{key}": value for key, value in tune_behind_classifier(data, validation, stages).items()}
     return result

@@ -6,9 +6,8 @@ from datetime import datetime, timezone
 from importlib import metadata
 
 from mritool import __version__
-from mritool.bundle.default import bundle_info
 from mritool.bundle.fingerprint import bundle_fingerprint
-from mritool.engine.stages import Stages, StagesSpec
+from mritool.engine.stages import Stages
 from mritool.machine import describe_machine
 
 LIBRARIES = ("numpy", "pandas", "opencv-python-headless", "tensorflow-cpu", "tensorflow", "keras", "openvino",
@@ -25,15 +24,9 @@ def _installed() -> dict:
     return versions
 
 
-def _bundle_name(models_dir) -> str | None:
-    """``name version`` of a packed bundle (the default's, for one), None for a plain model folder."""
-    info = bundle_info(models_dir) if models_dir is not None else None
-    return f"{info.get('name')} {info.get('version')}" if info else None
-
-
-def runtime_note(stages: Stages | StagesSpec) -> str | None:
+def runtime_note(stages: Stages) -> str | None:
     """Why the scores may not be those the threshold was chosen on, or None when they are."""
-    tuned_on = stages.classifier_card.runtime
+    tuned_on = stages.folder.runtime
     if stages.runtime == tuned_on:
         return None
     return (f"screened on {stages.runtime}, but the threshold and post-processing were tuned on {tuned_on}: "
@@ -41,15 +34,14 @@ def runtime_note(stages: Stages | StagesSpec) -> str | None:
             "bfloat16 and float32 only); `mritool tune` re-tunes them on this runtime")
 
 
-def provenance(stages: Stages | StagesSpec, models_dir, input_root, started: datetime, summary: dict,
-               register: bool = False) -> dict:
-    classifier, segmenter = stages.classifier_card, stages.segmenter_card
+def provenance(stages: Stages, input_root, started: datetime, summary: dict, register: bool = False) -> dict:
+    classifier, segmenter = stages.folder.classifier, stages.folder.segmenter
     operating_point = {k: classifier.validation_metrics.get(k) for k in ("sensitivity", "specificity", "roc_auc", "slices")}
     finished = datetime.now(timezone.utc)
     return {
         "bundle_fingerprint": bundle_fingerprint(classifier, segmenter),
-        "models": str(models_dir) if models_dir is not None else None,
-        "bundle": _bundle_name(models_dir),
+        "models": str(stages.folder.path),
+        "bundle": stages.folder.name,
         "cards": {"classifier": classifier.to_dict()["card_version"], "segmenter": segmenter.to_dict()["card_version"]},
         "weights_sha256": {"classifier": classifier.weights_sha256, "segmenter": segmenter.weights_sha256},
         "threshold": classifier.threshold,

@@ -1,4 +1,4 @@
-"""Runtimes: what turns a trained model into a batch predictor (Keras, OpenVINO; float32, bfloat16)."""
+"""Runtimes: what turns a trained model into a batch predictor (Keras, OpenVINO, ONNX Runtime; float32, bfloat16, INT8)."""
 
 import importlib
 import pkgutil

@@ -2,9 +2,9 @@
 
 A predictor maps a float32 batch (n, h, w, 3) to the model's float32 output. A runtime is a factory
 ``(load, precision, weights file) -> predictor`` where ``load()`` gives the Keras model: a runtime that
-has its own graph cached (OpenVINO, ONNX) never calls it, so screening with it never imports TensorFlow; the model folder's cards name the runtime
-their threshold and post-processing were tuned on, and ``screen``, ``tune`` and ``evaluate`` all build
-their predictors here from that name. Adding a runtime is adding one module to this package that
+has its own graph cached (OpenVINO, ONNX) never calls it, so screening with it never imports TensorFlow. A
+model folder names the runtime its threshold and post-processing were tuned on (``ModelFolder.runtime``),
+and ``screen``, ``tune`` and ``evaluate`` all build their predictors here from it. Adding a runtime is adding one module to this package that
 calls ``register_runtime`` (the package imports every module in it, so a runtime module imports its
 heavy libraries inside its factory).
 """
@@ -16,6 +16,7 @@ from typing import Callable
 
 import numpy as np
 
+from mritool.bundle.model_folder import ModelFolder
 from mritool.bundle.runtime_spec import RuntimeSpec
 from mritool.errors import MritoolError
 
@@ -63,15 +64,11 @@ def make_predictor(model, spec: RuntimeSpec, weights_file: Path) -> Predictor:
     return _build(lambda: model, spec, weights_file)
 
 
-def load_predictor(model_dir, kind: str, spec: RuntimeSpec | None = None):
-    """(predictor, card) of one stage of a model folder, on ``spec`` (default: the runtime its card names,
-    as ``runnable`` here).
-    The card is read and its weights' checksum checked; the Keras model is loaded only if the runtime asks."""
-    from mritool.bundle.card import load_model, read_card, weights_path
-
-    card = read_card(model_dir, kind)
-    load = functools.cache(lambda: load_model(model_dir, kind)[0])
-    return _build(load, spec or runnable(card.runtime), weights_path(model_dir, kind)), card
+def load_predictor(folder: ModelFolder, kind: str, spec: RuntimeSpec | None = None) -> Predictor:
+    """The predictor of one stage of a model folder, on ``spec`` (default: the folder's runtime, as
+    ``runnable`` here). The Keras model is loaded only if the runtime asks."""
+    load = functools.cache(lambda: folder.keras_model(kind))
+    return _build(load, spec or runnable(folder.runtime), folder.weights(kind))
 
 
 def predict_in_batches(predict: Predictor, inputs: np.ndarray, batch_size: int) -> np.ndarray:

@@ -62,14 +62,27 @@ def float_graph(load, weights_file: Path) -> Path:
     for place in places:
         if _usable(core, place / key):
             return place / key
-    from mritool.runtimes.precision import with_precision  # Keras: only to convert
-
     place = next((place for place in places if _writable(place)), None)
     cache = (place or Path(tempfile.mkdtemp(prefix="mritool-openvino-"))) / key
-    with tempfile.TemporaryDirectory() as exported:
-        with_precision(load(), "float32").export(exported, format="tf_saved_model", verbose=False)
-        save_graph(ov.convert_model(exported), cache)
+    convert(load(), cache)
     return cache
+
+
+def saved_model(model, folder) -> None:
+    """``model``'s float32 graph as a TensorFlow SavedModel in ``folder``: what OpenVINO converts (Keras and
+    TensorFlow are needed here only)."""
+    from mritool.runtimes.precision import with_precision
+
+    with_precision(model, "float32").export(str(folder), format="tf_saved_model", verbose=False)
+
+
+def convert(model, path: Path) -> None:
+    """``model``'s float32 OpenVINO graph saved at ``path`` (``.xml`` beside its ``.bin``)."""
+    import openvino as ov
+
+    with tempfile.TemporaryDirectory() as exported:
+        saved_model(model, exported)
+        save_graph(ov.convert_model(exported), path)
 
 
 def openvino_predictor(load, precision: str, weights_file: Path):

@@ -6,7 +6,7 @@ import pandas as pd
 from mritool.data.preprocessing import PreprocessConfig
 from mritool.runtimes import Predictor
 from mritool.segmenter.predict import segment_volume
-from mritool.training.slices import LabelledData, patient_volumes
+from mritool.data.labelled import LabelledData, patient_volumes
 from mritool.metrics.dice import dice_score
 from mritool.metrics.iou import iou_score
 from mritool.segmenter.postprocess import PostProcessConfig, postprocess_volume

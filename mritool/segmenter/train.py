@@ -7,7 +7,7 @@ import keras
 
 from mritool.data.preprocessing import PreprocessConfig
 from mritool.segmenter.losses import FocalTverskyLoss
-from mritool.segmenter.metrics import DiceCoefficient
+from mritool.segmenter.dice_metric import DiceCoefficient
 from mritool.segmenter.model import build_resunet
 from mritool.segmenter.tuning import tune_on_every_slice
 from mritool.bundle.card import SegmenterCard, weights_path, write_card
@@ -16,8 +16,8 @@ from mritool.runtimes import make_predictor, runnable
 from mritool.training.augment import AugmentConfig
 from mritool.training.dataset import evaluation_dataset, segmenter_training_dataset, training_data
 from mritool.bundle.fit_config import FitConfig
-from mritool.training.fit import fit, make_optimizer, prepare_session, resume_state
-from mritool.training.warm_start import started_from, warm_start
+from mritool.training.fit import fit, prepare_session
+from mritool.training.warm_start import started_from, starting_model
 
 
 def train_segmenter(
@@ -45,18 +45,11 @@ def train_segmenter(
     )
     train_positives = int(train["has_tumor"].sum())
     steps = fit_config.steps_per_epoch or math.ceil(train_positives / (1 - negative_fraction) / fit_config.batch_size)
-    model, initial_epoch = resume_state(out_dir, "segmenter") if resume else (None, 0)
     initial = started_from(init, "segmenter") if init is not None else None
-    if model is None:
-        if init is not None:
-            model = warm_start(init, "segmenter", preprocessing)
-        else:
-            model = build_resunet(preprocessing.image_size, base_filters, depth)
-        model.compile(
-            optimizer=make_optimizer(fit_config, steps),
-            loss=FocalTverskyLoss(alpha, gamma),
-            metrics=[DiceCoefficient()],
-        )
+    model, initial_epoch = starting_model(
+        out_dir, "segmenter", resume, init, preprocessing, lambda: build_resunet(preprocessing.image_size, base_filters, depth),
+        fit_config, steps, FocalTverskyLoss(alpha, gamma), [DiceCoefficient()],
+    )
     training = fit(model, train_ds, validation_ds, out_dir, "segmenter", fit_config, steps, "val_loss", initial_epoch)
 
     best = keras.models.load_model(weights_path(out_dir, "segmenter"), compile=False)

@@ -11,7 +11,7 @@ from mritool.io import write_csv_atomic
 from mritool.runtimes import Predictor
 from mritool.segmenter.postprocess import PostProcessConfig
 from mritool.segmenter.scoring import patient_dice, patient_maps, postprocess_by_patient, score_masks, summarise
-from mritool.training.slices import LabelledData, truth_masks
+from mritool.data.labelled import LabelledData, truth_masks
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
 MIN_AREAS_FRACTION = (0.0, 0.0005, 0.001, 0.002, 0.004)  # of the slice area: 0 to 262 px at 256x256

@@ -1,1 +1,2 @@
-"""What both stages' training shares: the model card, the tf.data input, augmentation and the fit loop."""
+"""What both stages' training shares: the tf.data input, sampling, augmentation, the fit loop, its plots
+and fine-tuning from a bundle."""

@@ -17,7 +17,7 @@ from mritool.bundle.card import data_fingerprint
 from mritool.data.preprocessing import IntensityStats, PreprocessConfig, preprocess, with_neighbours
 from mritool.training.augment import AugmentConfig, augment_image, augment_pair
 from mritool.training.sampling import area_weighted_draws
-from mritool.training.slices import LabelledData, labelled_data, split_for_training
+from mritool.data.labelled import LabelledData, labelled_data, split_for_training
 from mritool.volumes.image import as_model_input, resize_mask
 
 AUTOTUNE = tf.data.AUTOTUNE

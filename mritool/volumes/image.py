@@ -75,16 +75,6 @@ def _resize(pixels: np.ndarray, size: int, interpolation: int) -> np.ndarray:
     return cv2.resize(pixels, (size, size), interpolation=interpolation)
 
 
-def read_image(path, size: int) -> np.ndarray:
-    """A slice as float32 (size, size, 3) in its source intensity scale.
-
-    Gray images are repeated to three channels and an alpha channel is dropped, so any slice feeds
-    the same model. Intensities are not rescaled here: normalisation is the preprocessing step's job.
-    """
-    path = Path(path)
-    return as_model_input(decode(path), size, path)
-
-
 def check_pixels(pixels: np.ndarray, path) -> np.ndarray:
     """``pixels`` if a model can take them (gray, gray+alpha-free, RGB or RGBA; integer or float), else a
     MritoolError naming ``path``."""
@@ -123,8 +113,3 @@ def resize_mask(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     if mask.shape[:2] == tuple(shape):
         return mask
     return cv2.resize(mask.astype(np.uint8), (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
-
-
-def read_mask(path, size: int) -> np.ndarray:
-    """A binary uint8 (size, size) mask from a file, resized nearest-neighbour."""
-    return resize_mask(binary_mask(decode(Path(path)), path), (size, size))

@@ -6,7 +6,9 @@ import json
 import pytest
 
 from mritool.bundle.card import KINDS, read_card, weights_path
-from mritool.bundle.default import LICENCES, MODEL_CARD, PACKAGED, bundle_info, describe_bundle, model_folder
+from mritool.bundle.default import PACKAGED, bundle_info, model_folder
+from mritool.bundle.description import LICENCES, MODEL_CARD, describe_bundle
+from mritool.bundle.model_folder import ModelFolder
 from mritool.recipes.screen import screen
 
 EXAMPLE = PACKAGED.parents[1] / "examples"  # in a checkout: the repository's example study
@@ -23,7 +25,7 @@ def test_the_default_is_packaged_whole_and_small_enough():
         assert card.model["stored_as"] == "float16" and card.reproduce.startswith("mritool train all")
     assert all((folder / name).is_file() for name in (*LICENCES, MODEL_CARD, "split.json"))
     assert "CC BY-NC-SA 4.0" in (folder / "license.txt").read_text()
-    assert "Buda" in describe_bundle(folder)
+    assert "Buda" in describe_bundle(ModelFolder.open(folder))
 
 
 @pytest.mark.skipif(not EXAMPLE.is_dir(), reason="the example study sits in the repository, not in the package")

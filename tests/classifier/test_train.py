@@ -2,13 +2,14 @@ import keras
 import numpy as np
 import pandas as pd
 
-from mritool.bundle.card import load_model, write_card
+from mritool.bundle.card import write_card
+from mritool.bundle.model_folder import ModelFolder
 from mritool.classifier.model import build_classifier
 from mritool.classifier.operating_point import patient_scores
 from mritool.data.preprocessing import PreprocessConfig
 from mritool.runtimes import load_predictor, runtime_precisions
 from mritool.training.dataset import classifier_training_dataset, intensity_stats_per_slice
-from mritool.training.slices import labelled_data
+from mritool.data.labelled import labelled_data
 
 
 def test_a_few_training_steps_lower_the_loss(phantoms):
@@ -25,7 +26,7 @@ def test_a_few_training_steps_lower_the_loss(phantoms):
 
 
 def test_trained_folder_has_card_curve_and_threshold(tiny_models):
-    _, card = load_model(tiny_models, "classifier")
+    card = ModelFolder.open(tiny_models, needs=("classifier",)).classifier
     assert card.preprocessing.image_size == 32
     assert 0 <= card.threshold <= 1
     metrics = card.validation_metrics
@@ -45,12 +46,14 @@ def test_trained_folder_has_card_curve_and_threshold(tiny_models):
 def test_card_round_trip_gives_the_same_predictions(tiny_models, phantoms, tmp_path):
     data = labelled_data(phantoms)
     slices = data.slices.head(24)  # two whole patients
-    predict, card = load_predictor(tiny_models, "classifier")
-    first, _ = patient_scores(data, slices, predict, card.preprocessing)
-    load_model(tiny_models, "classifier")[0].save(tmp_path / "classifier.keras")
+    folder = ModelFolder.open(tiny_models)
+    card = folder.classifier
+    first, _ = patient_scores(data, slices, load_predictor(folder, "classifier"), card.preprocessing)
+    folder.keras_model("classifier").save(tmp_path / "classifier.keras")
     write_card(tmp_path, card)  # records the re-saved weights' checksum
-    again, again_card = load_predictor(tmp_path, "classifier")
-    np.testing.assert_allclose(patient_scores(data, slices, again, again_card.preprocessing)[0], first, atol=1e-6)
+    again = ModelFolder.open(tmp_path, needs=("classifier",))
+    np.testing.assert_allclose(patient_scores(data, slices, load_predictor(again, "classifier"), again.classifier.preprocessing)[0],
+                               first, atol=1e-6)
 
 
 def test_the_best_epoch_can_be_chosen_by_validation_auc(phantoms, tmp_path):

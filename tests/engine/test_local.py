@@ -11,12 +11,12 @@ from click.testing import CliRunner
 from mritool.cli import main
 from mritool.errors import OutputError
 from mritool.io import _replace_atomic
-from mritool.engine.stages import load_stages
+from mritool.engine.stages import Stages
 from mritool.recipes.screen import screen
 
 
 def test_a_worker_that_raises_becomes_that_patients_error_rows(phantoms, tiny_models, tmp_path):
-    stages = load_stages(tiny_models)
+    stages = Stages.open(tiny_models).load()
     classify, calls = stages.classify, []
 
     def second_patient_fails(batch):

@@ -115,18 +115,18 @@ def test_a_model_folder_changed_before_a_ray_worker_loads_it_stops_the_run_with_
 
     from mritool.bundle.card import read_card, write_card
     from mritool.engine.ray_runner import screen_studies_ray
-    from mritool.engine.stages import stages_spec
+    from mritool.engine.stages import Stages
     from mritool.errors import MritoolError
     from mritool.volumes.readers import find_studies
 
     folder = tmp_path / "models"
     shutil.copytree(tiny_models, folder)
-    spec = stages_spec(folder)  # what the run read when it started
+    stages = Stages.open(folder)  # what the run read when it started
     card = read_card(folder, "classifier")
     write_card(folder, dataclasses.replace(card, threshold=card.threshold / 2))  # retuned before a worker loads
     try:
         with pytest.raises(MritoolError) as caught:
-            list(screen_studies_ray(find_studies(phantoms), spec, tmp_path / "masks", workers=1))
+            list(screen_studies_ray(find_studies(phantoms), stages, tmp_path / "masks", workers=1))
     finally:
         ray.shutdown()
     assert str(caught.value) == (f"{folder}: the model folder changed after this run read it; "

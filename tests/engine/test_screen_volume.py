@@ -1,8 +1,11 @@
 """``screen_volume`` on an in-memory volume with stand-in predictors: no files, no models."""
 
+from pathlib import Path
+
 import numpy as np
 
 from mritool.bundle.card import ClassifierCard, SegmenterCard
+from mritool.bundle.model_folder import ModelFolder
 from mritool.bundle.postprocessing import PostProcessConfig
 from mritool.bundle.runtime_spec import RuntimeSpec
 from mritool.data.preprocessing import PreprocessConfig
@@ -25,9 +28,9 @@ def _stages(calls):
         return maps
 
     config = PreprocessConfig(image_size=32)
-    return Stages(classify, ClassifierCard(preprocessing=config, model={}, threshold=0.5), segment,
-                  SegmenterCard(preprocessing=config, model={}, postprocessing=PostProcessConfig(0.5, 0, True)),
-                  RuntimeSpec("keras", "float32"))
+    folder = ModelFolder(Path("in-memory"), ClassifierCard(preprocessing=config, model={}, threshold=0.5),
+                         SegmenterCard(preprocessing=config, model={}, postprocessing=PostProcessConfig(0.5, 0, True)))
+    return Stages(folder, RuntimeSpec("keras", "float32"), classify=classify, segment=segment)
 
 
 def test_only_screened_slices_are_segmented_and_masks_come_back_at_each_slices_size():

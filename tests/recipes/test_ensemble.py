@@ -5,13 +5,14 @@ import shutil
 import numpy as np
 import pytest
 
-from mritool.bundle.card import load_model, write_card
+from mritool.bundle.card import write_card
+from mritool.bundle.model_folder import ModelFolder
 from mritool.bundle.ensemble import OUTPUTS
 from mritool.data.preprocessing import volume_input
 from mritool.errors import MritoolError
 from mritool.recipes.ensemble import ensemble_classifiers, ensemble_segmenters
 from mritool.recipes.screen import screen
-from mritool.training.slices import labelled_data
+from mritool.data.labelled import labelled_data
 
 
 def _member(tiny_models, folder, kind="classifier", **card_changes):
@@ -19,7 +20,8 @@ def _member(tiny_models, folder, kind="classifier", **card_changes):
     folder.mkdir()
     for name in (f"{kind}.keras", f"{kind}.json", "split.json"):
         shutil.copyfile(tiny_models / name, folder / name)
-    model, card = load_model(folder, kind)
+    opened = ModelFolder.open(folder, needs=(kind,))
+    model, card = opened.keras_model(kind), opened.card(kind)
     last = model.get_layer(OUTPUTS[kind])
     kernel, offset = last.get_weights()
     last.set_weights([kernel, offset + 1.0])
@@ -46,7 +48,7 @@ def test_an_ensemble_outputs_its_members_mean_and_screens_with_a_retuned_segment
     data = labelled_data(phantoms)
     volume = data.volumes[0]
     inputs = volume_input(volume, volume.readable(), card.preprocessing)
-    outputs = [load_model(models, "classifier")[0].predict(inputs, verbose=0) for models in (tiny_models, member, folder)]
+    outputs = [ModelFolder.open(models, needs=("classifier",)).keras_model("classifier").predict(inputs, verbose=0) for models in (tiny_models, member, folder)]
     assert not np.allclose(outputs[0], outputs[1], atol=1e-3)
     np.testing.assert_allclose(outputs[2], (outputs[0] + outputs[1]) / 2, atol=1e-5)
 
@@ -68,14 +70,14 @@ def test_segmenters_average_into_one_map_tuned_alone_and_behind_the_classifier(p
 
     volume = labelled_data(phantoms).volumes[0]
     inputs = volume_input(volume, volume.readable(), card.preprocessing)
-    maps = [load_model(models, "segmenter")[0].predict(inputs, verbose=0) for models in (tiny_models, member, folder)]
+    maps = [ModelFolder.open(models, needs=("segmenter",)).keras_model("segmenter").predict(inputs, verbose=0) for models in (tiny_models, member, folder)]
     assert not np.allclose(maps[0], maps[1], atol=1e-3)
     np.testing.assert_allclose(maps[2], (maps[0] + maps[1]) / 2, atol=1e-5)
     assert (screen(phantoms, folder, tmp_path / "out", qa="none").slices["status"] == "ok").all()
 
 
 def test_members_must_share_inputs_and_split(phantoms, tiny_models, tmp_path):
-    _, card = load_model(tiny_models, "classifier")
+    card = ModelFolder.open(tiny_models, needs=("classifier",)).classifier
     other_input = _member(tiny_models, tmp_path / "slice_normalised",
                           preprocessing=dataclasses.replace(card.preprocessing, normalization="slice"))
     with pytest.raises(MritoolError, match="preprocessing"):

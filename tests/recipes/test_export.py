@@ -6,7 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from mritool.bundle.card import KINDS, load_model
+from mritool.bundle.card import KINDS
+from mritool.bundle.model_folder import ModelFolder
 from mritool.recipes.export import export_models
 from mritool.runtimes.precision import with_precision
 
@@ -21,7 +22,7 @@ def test_exported_graphs_compute_what_the_keras_models_do(tiny_models, tmp_path,
     written = export_models(tiny_models, tmp_path, fmt)
     for kind in KINDS:
         batch = _batch(kind, tiny_models)
-        expected = np.asarray(with_precision(load_model(tiny_models, kind)[0], "float32")(batch, training=False))
+        expected = np.asarray(with_precision(ModelFolder.open(tiny_models, needs=(kind,)).keras_model(kind), "float32")(batch, training=False))
         if fmt == "savedmodel":
             import tensorflow as tf
 

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from mritool.bundle import default
-from mritool.bundle.card import load_model, read_card
+from mritool.bundle.card import read_card
+from mritool.bundle.description import describe_bundle
+from mritool.bundle.model_folder import ModelFolder
 from mritool.errors import MritoolError
 from mritool.recipes.pack import pack_bundle
 from mritool.recipes.screen import screen
@@ -23,7 +25,8 @@ def test_weights_are_stored_as_float16_and_cards_match_them(bundle, tiny_models)
     out, info = bundle
     assert info["stored_as"] == "float16" and json.loads((out / "bundle.json").read_text())["version"] == "0.test"
     for kind in ("classifier", "segmenter"):
-        model, card = load_model(out, kind)  # the checksum in the card is the new file's
+        opened = ModelFolder.open(out, needs=(kind,))
+        model, card = opened.keras_model(kind), opened.card(kind)  # the checksum in the card is the new file's
         stored = {w.dtype for layer in model.layers[:-1] for w in layer.weights}
         assert stored == {"float16"}, stored
         assert card.model["stored_as"] == "float16"
@@ -63,6 +66,6 @@ def test_models_prints_the_bundle_card(bundle):
     out, _ = bundle
     (out / "README.md").write_text("# The default model\nTrained on phantoms.\n")
     (out / "license.txt").write_text("CC BY-NC-SA 4.0\n")
-    text = default.describe_bundle(out)
+    text = describe_bundle(ModelFolder.open(out))
     assert text.startswith("default 0.test") and "threshold" in text and "float16" in text
     assert "Trained on phantoms." in text and str(out / "license.txt") in text

@@ -11,7 +11,7 @@ import tifffile
 
 from mritool.classifier.slice_context import DEFAULT_WEIGHTS, smooth_volume
 from mritool.errors import MritoolError
-from mritool.engine.stages import load_stages
+from mritool.engine.stages import Stages
 from mritool.recipes.screen import reexport_figures, screen
 
 
@@ -80,8 +80,8 @@ def test_a_classifier_fed_neighbour_slices_screens_a_folder_with_unreadable_slic
     card = train_classifier(phantoms, models, FitConfig(epochs=1, batch_size=4, steps_per_epoch=2),
                             PreprocessConfig(image_size=32, neighbour_slices=1), validation_fraction=0.34)
     assert card.preprocessing.channels == 5
-    stages = load_stages(models)
-    assert stages.classifier_preprocessing.neighbour_slices == 1
+    stages = Stages.open(models).load()
+    assert stages.folder.classifier.preprocessing.neighbour_slices == 1
     slices = screen(messy_scans, stages=stages, out_dir=tmp_path / "out", qa="none").slices
     ok = slices[slices["status"] == "ok"]
     assert len(ok) == len(slices) - 4 and ok["tumor_probability"].between(0, 1).all()
@@ -143,7 +143,7 @@ def test_missing_or_mismatched_card(tiny_models, tmp_path, damage, message):
     shutil.copytree(tiny_models, models)
     damage(models)
     with pytest.raises(MritoolError, match=message):
-        load_stages(models)
+        Stages.open(models).load()
 
 
 def _swap(models):
@@ -180,14 +180,14 @@ def test_corrupt_or_swapped_weights_are_one_line_errors(tiny_models, tmp_path, d
     shutil.copytree(tiny_models, models, ignore=shutil.ignore_patterns("openvino"))
     damage(models)
     with pytest.raises(MritoolError, match=message) as error:
-        load_stages(models)
+        Stages.open(models).load()
     assert "\n" not in str(error.value)
 
 
 def test_a_broken_openvino_cache_entry_is_rebuilt(messy_scans, tiny_models, tmp_path):
     models = tmp_path / "models"
     shutil.copytree(tiny_models, models, ignore=shutil.ignore_patterns("openvino"))
-    load_stages(models)
+    Stages.open(models).load()
     for entry in (models / "openvino").glob("*.xml"):
         entry.write_bytes(b"")  # what a conversion killed half-way used to leave
     result = screen(messy_scans, models, tmp_path / "out", qa="none")

@@ -11,7 +11,7 @@ import pydicom
 import pytest
 
 from mritool.recipes.screen import reexport_figures, screen
-from mritool.data.containers import write_dicom_study, write_nifti_study
+from tests.containers import write_dicom_study, write_nifti_study
 from tests.volumes.test_nifti import SPACING, phantom_stack
 
 

@@ -48,3 +48,15 @@ def test_tune_command_sets_both_stages_on_validation_patients(phantoms, tiny_mod
     assert classifier["target_sensitivity"] == 0.9 and classifier["slice_context"] == [0.25, 0.5, 0.25]
     assert f"classifier_specificity: {classifier['validation_metrics']['specificity']:.4f}" in result.output
     assert segmenter["postprocessing_tuning"]["scope"].startswith("validation patients, behind the classifier")
+
+
+def test_tune_keeps_the_cards_target_sensitivity_and_slice_context_unless_given(phantoms, tiny_models, tmp_path):
+    models = tmp_path / "models"
+    shutil.copytree(tiny_models, models)
+    card = json.loads((models / "classifier.json").read_text())
+    (models / "classifier.json").write_text(json.dumps({**card, "target_sensitivity": 0.8, "slice_context": [0.25, 0.5, 0.25]}))
+    tune_stages(phantoms, models)
+    card = json.loads((models / "classifier.json").read_text())
+    assert card["target_sensitivity"] == 0.8 and card["slice_context"] == [0.25, 0.5, 0.25]
+    assert card["validation_metrics"]["sensitivity"] >= 0.8
+

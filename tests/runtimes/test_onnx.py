@@ -8,7 +8,7 @@ import numpy as np
 import onnxruntime
 import pytest
 
-from mritool.bundle.card import load_model
+from mritool.bundle.model_folder import ModelFolder
 from mritool.bundle.runtime_spec import RuntimeSpec
 from mritool.data.preprocessing import volume_input
 from mritool.errors import MritoolError
@@ -38,7 +38,8 @@ def test_exported_onnx_runs_without_mritool_and_matches_keras(exported, slice_so
     models, out, written = exported
     assert sorted(p.name for p in written) == ["classifier.json", "classifier.onnx", "segmenter.json", "segmenter.onnx"]
     for kind in ("classifier", "segmenter"):
-        model, card = load_model(models, kind)
+        opened = ModelFolder.open(models, needs=(kind,))
+        model, card = opened.keras_model(kind), opened.card(kind)
         volume = read_study(find_studies(slice_source)[0])
         inputs = volume_input(volume, volume.readable()[:8], card.preprocessing)
         session = onnxruntime.InferenceSession(str(out / f"{kind}.onnx"), providers=["CPUExecutionProvider"])

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mritool.bundle.card import load_model
+from mritool.bundle.model_folder import ModelFolder
 from mritool.bundle.runtime_spec import RuntimeSpec
 from mritool.metrics.dice import dice_score
 from mritool.runtimes import make_predictor, runnable, runtime_precisions
@@ -13,7 +13,7 @@ def _policies(model):
 
 
 def test_precision_switch_keeps_the_weights_and_float32_outputs(tiny_models):
-    model, _ = load_model(tiny_models, "segmenter")  # trained at whichever policy this machine chose
+    model = ModelFolder.open(tiny_models, needs=("segmenter",)).keras_model("segmenter")  # trained at whichever policy this machine chose
     as_bfloat16 = with_precision(model, "bfloat16")
     as_float32 = with_precision(as_bfloat16, "float32")
     assert _policies(as_bfloat16) == {"mixed_bfloat16"} and _policies(as_float32) == {"float32"}
@@ -27,8 +27,8 @@ def test_precision_switch_keeps_the_weights_and_float32_outputs(tiny_models):
 def test_precision_switch_reaches_the_members_of_an_ensemble(tiny_models):
     from mritool.bundle.ensemble import average_models
 
-    member = with_precision(load_model(tiny_models, "classifier")[0], "bfloat16")
-    ensemble = average_models([member, with_precision(load_model(tiny_models, "classifier")[0], "bfloat16")], "classifier")
+    member = with_precision(ModelFolder.open(tiny_models, needs=("classifier",)).keras_model("classifier"), "bfloat16")
+    ensemble = average_models([member, with_precision(ModelFolder.open(tiny_models, needs=("classifier",)).keras_model("classifier"), "bfloat16")], "classifier")
 
     def leaf_policies(model):  # each member's own layers, the float32 outputs aside
         return {layer.dtype_policy.name for nested in model.layers[1:-1] for layer in nested.layers[:-1] if layer.weights}
@@ -44,7 +44,7 @@ def test_precision_switch_reaches_the_members_of_an_ensemble(tiny_models):
 
 
 def test_openvino_agrees_with_keras_float32_and_caches_its_conversion(tiny_models, tmp_path):
-    model, _ = load_model(tiny_models, "segmenter")
+    model = ModelFolder.open(tiny_models, needs=("segmenter",)).keras_model("segmenter")
     x = np.random.default_rng(0).normal(size=(4, 32, 32, 3)).astype("float32")
     reference = make_predictor(model, RuntimeSpec("keras", "float32"), tiny_models / "segmenter.keras")(x)
     converted = make_predictor(model, RuntimeSpec("openvino", "float32"), tiny_models / "segmenter.keras")(x)
@@ -66,6 +66,7 @@ def test_bfloat16_masks_agree_with_float32_on_real_slices(real_segmenter, runtim
 
 
 def test_screening_on_cached_openvino_graphs_never_imports_tensorflow(phantoms, tiny_models, tmp_path):
+    import os
     import shutil
     import subprocess
     import sys
@@ -76,7 +77,10 @@ def test_screening_on_cached_openvino_graphs_never_imports_tensorflow(phantoms, 
     def screen(out):
         command = [sys.executable, "-X", "importtime", "-m", "mritool", "screen", str(phantoms), "--models", str(models),
                    "--out", str(tmp_path / out), "--qa", "none"]
-        run = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        # a user cache of its own: another test's graph of these weights there would spare the conversion;
+        # verbose: Keras imported quietly would hide its import lines too
+        env = {**os.environ, "MRITOOL_CACHE_DIR": str(tmp_path / "cache"), "MRITOOL_VERBOSE": "1"}
+        run = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
         assert run.returncode == 0, run.stderr[-2000:]
         return {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines() if line.startswith("import time:")}
 
@@ -122,7 +126,7 @@ def test_a_read_only_model_folder_caches_its_graph_once_in_the_user_cache(tiny_m
         shutil.copy(tiny_models / name, models)
     monkeypatch.setenv("MRITOOL_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(openvino, "_writable", lambda folder: folder != models / "openvino")  # an installed package
-    model, _ = load_model(models, "segmenter")
+    model = ModelFolder.open(models, needs=("segmenter",)).keras_model("segmenter")
     first = openvino.float_graph(lambda: model, models / "segmenter.keras")
     assert first.parent == tmp_path / "cache" / "openvino"
 

@@ -4,7 +4,7 @@ import pytest
 
 from mritool.data.index import index_folder
 from mritool.data.preprocessing import PreprocessConfig, intensity_stats, preprocess
-from mritool.volumes.image import read_image, read_mask
+from tests.slice_files import read_image, read_mask
 from mritool.segmenter.losses import FocalTverskyLoss
 from mritool.metrics.dice import dice_score
 from mritool.segmenter.model import build_resunet

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mritool.training.slices import labelled_data
+from mritool.data.labelled import labelled_data
 from mritool.data.preprocessing import PreprocessConfig
 from mritool.training.dataset import (
     classifier_training_dataset, evaluation_dataset, intensity_stats_per_slice, segmenter_training_dataset,

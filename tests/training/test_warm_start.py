@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from mritool.bundle.card import load_model
+from mritool.bundle.model_folder import ModelFolder
 from mritool.bundle.fit_config import FitConfig
 from mritool.data.preprocessing import PreprocessConfig
 from mritool.errors import MritoolError
@@ -11,12 +11,13 @@ from mritool.segmenter.train import train_segmenter
 
 
 def test_a_stage_fine_tuned_from_a_bundle_starts_from_its_weights_and_says_so(phantoms, tiny_models, tmp_path):
-    initial, card = load_model(tiny_models, "segmenter")
+    opened = ModelFolder.open(tiny_models, needs=("segmenter",))
+    initial, card = opened.keras_model("segmenter"), opened.card("segmenter")
     config = FitConfig(epochs=1, batch_size=4, steps_per_epoch=1, learning_rate=1e-9)  # the weights barely move
     common = dict(preprocessing=PreprocessConfig(image_size=32), validation_fraction=0.34, base_filters=4, depth=2)
     train_segmenter(phantoms, tmp_path / "warm", config, init=tiny_models, **common)
     train_segmenter(phantoms, tmp_path / "cold", FitConfig(**{**config.to_dict(), "seed": 1}), **common)
-    warm, cold = (load_model(tmp_path / name, "segmenter")[0] for name in ("warm", "cold"))
+    warm, cold = (ModelFolder.open(tmp_path / name, needs=("segmenter",)).keras_model("segmenter") for name in ("warm", "cold"))
     kernel = 0  # the first convolution's kernel
     assert np.allclose(warm.weights[kernel].numpy(), initial.weights[kernel].numpy(), atol=1e-5)
     assert not np.allclose(cold.weights[kernel].numpy(), initial.weights[kernel].numpy(), atol=1e-2)

@@ -7,7 +7,7 @@ import numpy as np
 import pydicom
 import pytest
 
-from mritool.data.containers import transcode, write_dicom_study
+from tests.containers import transcode, write_dicom_study
 from mritool.errors import MritoolError
 from mritool.volumes.readers import find_studies, read_study
 from mritool.volumes.writers import writer_for

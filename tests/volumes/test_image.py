@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 import tifffile
 
-from mritool.volumes.image import decode, read_image, read_mask
+from mritool.volumes.image import decode
+from tests.slice_files import read_image, read_mask
 from mritool.errors import MritoolError
 
 

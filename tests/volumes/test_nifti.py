@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tifffile
 
-from mritool.data.containers import display_affine_ras, write_nifti_study
+from tests.containers import display_affine_ras, write_nifti_study
 from mritool.errors import MritoolError
 from mritool.volumes.readers import find_studies, read_study
 from mritool.volumes.writers import writer_for

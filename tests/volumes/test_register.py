@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from scipy import ndimage
 
 from mritool.cli import main
-from mritool.data.containers import write_dicom_series
+from tests.containers import write_dicom_series
 from mritool.errors import MritoolError
 from mritool.volumes.readers import find_studies, read_study
 

@@ -6,7 +6,7 @@ import numpy as np
 import pydicom
 import pytest
 
-from mritool.data.containers import turned_grid, write_dicom_series, write_dicom_study, write_nifti_study
+from tests.containers import turned_grid, write_dicom_series, write_dicom_study, write_nifti_study
 from mritool.volumes.readers import find_studies, read_study
 from mritool.volumes.resample import largest_rotation_degrees
 from tests.volumes.test_nifti import SPACING, phantom  # noqa: F401 (a fixture)

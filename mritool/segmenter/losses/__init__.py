@@ -1,4 +1,4 @@
 from mritool.segmenter.losses.focal_tversky import FocalTverskyLoss
-from mritool.segmenter.losses.tversky import TverskyLoss, tversky_index
+from mritool.segmenter.losses.tversky import tversky_index
 
-__all__ = ["FocalTverskyLoss", "TverskyLoss", "tversky_index"]
+__all__ = ["FocalTverskyLoss", "tversky_index"]

@@ -1,4 +1,4 @@
-"""Tversky index and loss (Salehi et al. 2017).
+"""Tversky index (Salehi et al. 2017), the base of the focal-Tversky loss.
 
 TI = (TP + s) / (TP + alpha * FN + (1 - alpha) * FP + s), computed over the whole batch: alpha > 0.5
 weighs missed tumor above false alarm. Pooling the batch, with smoothing s = 1, keeps the gradient
@@ -6,7 +6,6 @@ defined on tumor-free slices: an all-empty batch predicted empty scores 1, and a
 on it lowers the index.
 """
 
-import keras
 from keras import ops
 
 
@@ -19,16 +18,3 @@ def tversky_index(y_true, y_pred, alpha: float = 0.7, smooth: float = 1.0):
     return (true_positive + smooth) / (
         true_positive + alpha * false_negative + (1 - alpha) * false_positive + smooth
     )
-
-
-@keras.saving.register_keras_serializable(package="mritool")
-class TverskyLoss(keras.losses.Loss):
-    def __init__(self, alpha: float = 0.7, smooth: float = 1.0, name="tversky_loss", **kwargs):
-        super().__init__(name=name, **kwargs)
-        self.alpha, self.smooth = alpha, smooth
-
-    def call(self, y_true, y_pred):
-        return 1 - tversky_index(y_true, y_pred, self.alpha, self.smooth)
-
-    def get_config(self):
-        return {**super().get_config(), "alpha": self.alpha, "smooth": self.smooth}

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mritool.segmenter.metrics import DiceCoefficient
+from mritool.segmenter.dice_metric import DiceCoefficient
 
 
 def test_keras_dice_metric_matches_numpy_on_thresholded_maps():

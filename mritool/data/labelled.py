@@ -57,6 +57,6 @@ def split_for_training(slices, out_dir: Path, split_path=None, validation_fracti
     return split
 
 
-def evaluation_split(model_dir: Path, split_path=None) -> dict:
+def evaluation_split(models_dir: Path, split_path=None) -> dict:
     """The given split file, else the model's own."""
-    return load_split(split_path or Path(model_dir) / "split.json")
+    return load_split(split_path or Path(models_dir) / "split.json")

@@ -1,3 +1,0 @@
-from mritool.segmenter.metrics.dice import DiceCoefficient
-
-__all__ = ["DiceCoefficient"]
