@@ -13,7 +13,8 @@ One rule for each setting, whatever the recipe:
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from mritool.bundle.card import KINDS, ClassifierCard, SegmenterCard, StageCard, card_path, load_weights, read_card, weights_path
+from mritool.bundle.card import (KINDS, ClassifierCard, SegmenterCard, StageCard, card_path, load_weights, read_card,
+                                 weights_path)
 from mritool.bundle.default import bundle_info, model_folder
 from mritool.bundle.quantization import int8_classifier_card
 from mritool.bundle.runtime_spec import RuntimeSpec
