@@ -56,15 +56,16 @@ def run(scans: Path, models: Path, out: Path, precision: str) -> tuple[float, fl
 def models_alone(scans: Path, models: Path, precision: str, repeats: int) -> tuple[float, int, int]:
     """(median seconds of the two graphs alone, slices, slices screened positive) on the studies of ``scans``."""
     stages = Stages.open(models, runtime="openvino", precision=precision).load()
+    classifier, segmenter = stages.folder.classifier, stages.folder.segmenter
     classifier_inputs, segmenter_inputs = [], []
     for study in find_studies(scans):
         volume = read_study(study)
         positions = volume.readable()
-        inputs = volume_input(volume, positions, stages.folder.classifier.preprocessing)
-        scores = screening_scores(predict_in_batches(stages.classify, inputs, 32).reshape(-1), stages.folder.classifier.slice_context)
+        inputs = volume_input(volume, positions, classifier.preprocessing)
+        scores = screening_scores(predict_in_batches(stages.classify, inputs, 32).reshape(-1), classifier.slice_context)
         classifier_inputs.append(inputs)
-        segmenter_inputs.append(volume_input(volume, positions, stages.folder.segmenter.preprocessing,
-                                             np.flatnonzero(stages.folder.classifier.screened(scores))))
+        segmenter_inputs.append(volume_input(volume, positions, segmenter.preprocessing,
+                                             np.flatnonzero(classifier.screened(scores))))
     walls = []
     for _ in range(repeats):
         started = time.monotonic()

@@ -4,9 +4,9 @@ A predictor maps a float32 batch (n, h, w, 3) to the model's float32 output. A r
 ``(load, precision, weights file) -> predictor`` where ``load()`` gives the Keras model: a runtime that
 has its own graph cached (OpenVINO, ONNX) never calls it, so screening with it never imports TensorFlow. A
 model folder names the runtime its threshold and post-processing were tuned on (``ModelFolder.runtime``),
-and ``screen``, ``tune`` and ``evaluate`` all build their predictors here from it. Adding a runtime is adding one module to this package that
-calls ``register_runtime`` (the package imports every module in it, so a runtime module imports its
-heavy libraries inside its factory).
+and ``screen``, ``tune`` and ``evaluate`` all build their predictors here from it. Adding a runtime is
+adding one module to this package that calls ``register_runtime`` (the package imports every module in
+it, so a runtime module imports its heavy libraries inside its factory).
 """
 
 import functools

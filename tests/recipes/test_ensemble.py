@@ -48,7 +48,8 @@ def test_an_ensemble_outputs_its_members_mean_and_screens_with_a_retuned_segment
     data = labelled_data(phantoms)
     volume = data.volumes[0]
     inputs = volume_input(volume, volume.readable(), card.preprocessing)
-    outputs = [ModelFolder.open(models, needs=("classifier",)).keras_model("classifier").predict(inputs, verbose=0) for models in (tiny_models, member, folder)]
+    outputs = [ModelFolder.open(models, needs=("classifier",)).keras_model("classifier").predict(inputs, verbose=0)
+               for models in (tiny_models, member, folder)]
     assert not np.allclose(outputs[0], outputs[1], atol=1e-3)
     np.testing.assert_allclose(outputs[2], (outputs[0] + outputs[1]) / 2, atol=1e-5)
 
@@ -70,7 +71,8 @@ def test_segmenters_average_into_one_map_tuned_alone_and_behind_the_classifier(p
 
     volume = labelled_data(phantoms).volumes[0]
     inputs = volume_input(volume, volume.readable(), card.preprocessing)
-    maps = [ModelFolder.open(models, needs=("segmenter",)).keras_model("segmenter").predict(inputs, verbose=0) for models in (tiny_models, member, folder)]
+    maps = [ModelFolder.open(models, needs=("segmenter",)).keras_model("segmenter").predict(inputs, verbose=0)
+            for models in (tiny_models, member, folder)]
     assert not np.allclose(maps[0], maps[1], atol=1e-3)
     np.testing.assert_allclose(maps[2], (maps[0] + maps[1]) / 2, atol=1e-5)
     assert (screen(phantoms, folder, tmp_path / "out", qa="none").slices["status"] == "ok").all()
