@@ -76,23 +76,26 @@ def load_split(path) -> dict:
     return split
 
 
-def select(slices: pd.DataFrame, split: dict, subset: str) -> pd.DataFrame:
-    """The slices of one subset; an error if the split names patients the data does not have."""
+def _wanted(split: dict, subset: str, present) -> set:
+    """The patients of ``subset``; an error if the split names patients the data does not have."""
     wanted = set(split[subset])
-    absent = wanted - set(slices["patient_id"])
+    absent = wanted - set(present)
     if absent:
         raise MritoolError(f"split names {len(absent)} patients not in the data (e.g. {sorted(absent)[0]})")
+    return wanted
+
+
+def select(slices: pd.DataFrame, split: dict, subset: str) -> pd.DataFrame:
+    """The slices of one subset; an error if the split names patients the data does not have."""
+    wanted = _wanted(split, subset, slices["patient_id"])
     return slices[slices["patient_id"].isin(wanted)].reset_index(drop=True)
 
 
 def split_studies(data_root, split: dict, subset: str):
     """The studies of ``subset``'s patients; an error if the split names patients the data does not have."""
-    wanted = set(split[subset])
-    studies = [study for study in find_studies(data_root) if study.patient_id in wanted]
-    absent = wanted - {study.patient_id for study in studies}
-    if absent:
-        raise MritoolError(f"split names {len(absent)} patients not in the data (e.g. {sorted(absent)[0]})")
-    return studies
+    studies = find_studies(data_root)
+    wanted = _wanted(split, subset, [study.patient_id for study in studies])
+    return [study for study in studies if study.patient_id in wanted]
 
 
 def write_splits(slices: pd.DataFrame, out, validation_fraction: float = 0.2, folds: int | None = None,
