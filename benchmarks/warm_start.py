@@ -5,10 +5,10 @@ The default's ``split.json`` names the patients it held out; those are split aga
 into a fine-tuning set and a validation set, as a user's own labelled data would be. For each seed, each
 stage trains on the same patients, batches and epochs (``mritool train classifier|segmenter``'s defaults
 otherwise) once from scratch at the recipe's 1e-3 and once from the default's weights for each of
-``--warm-learning-rates``, with early stopping off, and the validation figure of every epoch is read from the training log (the segmenter's Dice
-on validation tumor slices, the classifier's AUC). Printed, per seed: the best figure the cold start
-reached, the first epoch it reached it, and the first epoch each warm start reached it; then the median
-figure of each epoch over the seeds.
+``--warm-learning-rates``, with early stopping off, and the validation figure of every epoch is read from
+the training log (the segmenter's Dice on validation tumor slices, the classifier's AUC). Printed, per
+seed: the best figure the cold start reached, the first epoch it reached it, and the first epoch each warm
+start reached it; then the median figure of each epoch over the seeds.
 
     python benchmarks/warm_start.py --data ../shared/data/lgg/kaggle_3m --stages segmenter --epochs 12 --seeds 0 1 2
 """
