@@ -34,14 +34,13 @@ FIGURE = {"classifier": "val_auc", "segmenter": "val_dice"}
 COLD_LEARNING_RATE = FitConfig().learning_rate
 
 
-def curve(stage: str, init, learning_rate: float, split_path: Path, args, seed: int) -> list[float]:
-    """The validation figure after each epoch of one training run."""
+def curve(stage: str, preprocessing, init, learning_rate: float, split_path: Path, args, seed: int) -> list[float]:
+    """The validation figure after each epoch of one training run, with the default's ``preprocessing``."""
     out = Path(tempfile.mkdtemp(prefix=f"warm_start_{stage}_"))
     try:
         TRAIN[stage](args.data, out, FitConfig(epochs=args.epochs, patience=args.epochs, seed=seed,
                                                learning_rate=learning_rate),
-                     ModelFolder.open("default").card(stage).preprocessing, split_path=split_path,
-                     runtime=RuntimeSpec("keras", "float32"), init=init)
+                     preprocessing, split_path=split_path, runtime=RuntimeSpec("keras", "float32"), init=init)
         return pd.read_csv(out / f"{stage}_log.csv")[FIGURE[stage]].tolist()
     finally:
         shutil.rmtree(out, ignore_errors=True)
@@ -70,7 +69,8 @@ def main():
     arms = {"cold": (None, COLD_LEARNING_RATE)}
     arms |= {f"warm {rate:g}": ("default", rate) for rate in args.warm_learning_rates}
     warm = [arm for arm in arms if arm != "cold"]
-    held_out = set(load_split(ModelFolder.open("default").path / "split.json")["validation"])
+    default = ModelFolder.open("default")
+    held_out = set(load_split(default.path / "split.json")["validation"])
     slices = labelled_slices(args.data)
     slices = slices[slices["patient_id"].isin(held_out)]
     print(f"{slices['patient_id'].nunique()} patients the default held out, {len(slices)} slices; "
@@ -86,7 +86,8 @@ def main():
                 split_path = Path(folder) / "split.json"
                 save_split(split, split_path)
                 for arm, (init, rate) in arms.items():
-                    curves[arm].append(curve(stage, init, rate, split_path, args, seed))
+                    curves[arm].append(curve(stage, default.card(stage).preprocessing, init, rate, split_path,
+                                             args, seed))
             best = max(curves["cold"][-1])
             print(row([seed, f"{len(split['train'])} / {len(split['validation'])}", f"{best:.3f}",
                        first_reaching(curves["cold"][-1], best),
