@@ -292,6 +292,8 @@ def train_segmenter_command(**kwargs):
 @click.option("--resume", is_flag=True, help="Continue an interrupted run in OUT: stages with a card are kept, the "
               "others go on from their last epoch.")
 @INIT
+@click.option("--learning-rate", default=1e-3, show_default=True, type=click.FloatRange(0, min_open=True),
+              help="Both stages' starting learning rate; 1e-4 to fine-tune with --init.")
 def train_all_command(**kwargs):
     """Train both stages on one split, tune them together, evaluate the pipeline: one folder for `screen`.
 
