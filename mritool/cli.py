@@ -334,7 +334,8 @@ def tune_command(**kwargs):
                    "more than once, the mean of those segmenters (same split) is written instead.")
 def ensemble_command(**kwargs):
     """Average classifiers trained on one split into one screening classifier and choose its threshold
-    (and segmenters into one segmenter, with --segmenter given more than once).
+    (and segmenters into one segmenter, with --segmenter given more than once; one classifier with two or
+    more --segmenter is kept as it is, the segmenters' mean put behind it).
 
     \b
     Example:

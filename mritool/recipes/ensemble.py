@@ -27,7 +27,24 @@ from mritool.data.labelled import evaluation_split, labelled_data
 def ensemble_classifiers(members, out_dir, data_root, segmenters=(), command: str | None = None) -> ClassifierCard:
     """Write the ensemble of the classifiers in the folders ``members`` to ``out_dir``; returns its card.
     With ``segmenters`` (folders), that segmenter is copied beside it, or their ensemble written there,
-    and its post-processing re-tuned behind the ensemble."""
+    and its post-processing re-tuned behind the ensemble. One classifier with two or more segmenters is
+    copied as it is, to put the segmenters' mean behind it."""
+    _require_split(members[0], segmenters)  # the classifiers' own agreement is checked as they are averaged
+    if len(members) == 1 and len(segmenters) > 1:
+        card = _copy_classifier(members[0], out_dir)
+    else:
+        card = _average_classifiers(members, out_dir, data_root, command)
+    if len(segmenters) > 1:
+        ensemble_segmenters(segmenters, out_dir, data_root, command)
+    elif segmenters:
+        for path in (weights_path(segmenters[0], "segmenter"), card_path(segmenters[0], "segmenter")):
+            shutil.copyfile(path, Path(out_dir) / path.name)
+        data = labelled_data(data_root)
+        tune_behind_classifier(data, data.subset(evaluation_split(out_dir), "validation"), Stages.open(out_dir).load())
+    return card
+
+
+def _average_classifiers(members, out_dir, data_root, command: str | None) -> ClassifierCard:
     model, cards, weights = _average(members, out_dir, "classifier")
     data = labelled_data(data_root)
     validation = data.subset(evaluation_split(out_dir), "validation")
@@ -46,13 +63,18 @@ def ensemble_classifiers(members, out_dir, data_root, segmenters=(), command: st
                           out_dir, first.target_sensitivity),
     )
     write_card(out_dir, card)
-    if len(segmenters) > 1:
-        ensemble_segmenters(segmenters, out_dir, data_root, command)
-    elif segmenters:
-        for path in (weights_path(segmenters[0], "segmenter"), card_path(segmenters[0], "segmenter")):
-            shutil.copyfile(path, Path(out_dir) / path.name)
-        tune_behind_classifier(data, validation, Stages.open(out_dir).load())
     return card
+
+
+def _copy_classifier(member, out_dir) -> ClassifierCard:
+    member, out_dir = Path(member), Path(out_dir)
+    if out_dir.resolve() == member.resolve():
+        raise MritoolError(f"{out_dir}: the ensemble's folder must not be one of its members'")
+    ModelFolder.open(member, needs=("classifier",))  # a folder that is not a model is refused before any copy
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for path in (weights_path(member, "classifier"), card_path(member, "classifier"), member / "split.json"):
+        shutil.copyfile(path, out_dir / path.name)
+    return read_card(out_dir, "classifier")
 
 
 def ensemble_segmenters(members, out_dir, data_root, command: str | None = None) -> SegmenterCard:
@@ -108,12 +130,18 @@ def _members(member_dirs, cards) -> list[dict]:
 def _require_same(member_dirs: list[Path], cards) -> None:
     """Members must see the same inputs, come from one split and (classifiers) aim at one sensitivity."""
     first = member_dirs[0]
-    split = read_json(first / "split.json", "split")
+    _require_split(first, member_dirs[1:])
     for folder, card in zip(member_dirs[1:], cards[1:]):
         if card.preprocessing != cards[0].preprocessing:
             raise MritoolError(f"{folder}: preprocessing {card.preprocessing.to_dict()} differs from {first}'s "
                                f"{cards[0].preprocessing.to_dict()}")
-        if read_json(folder / "split.json", "split") != split:
-            raise MritoolError(f"{folder}: trained on another split than {first}")
         if getattr(card, "target_sensitivity", None) != getattr(cards[0], "target_sensitivity", None):
             raise MritoolError(f"{folder}: target sensitivity {card.target_sensitivity} differs from {first}'s")
+
+
+def _require_split(first, folders) -> None:
+    """The members of both stages hold out the same patients: their threshold and post-processing are chosen
+    on them."""
+    for folder in folders:  # nothing read without folders to compare: a member that is no model is reported as such
+        if read_json(Path(folder) / "split.json", "split") != read_json(Path(first) / "split.json", "split"):
+            raise MritoolError(f"{folder}: trained on another split than {first}")

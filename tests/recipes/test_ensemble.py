@@ -78,6 +78,16 @@ def test_segmenters_average_into_one_map_tuned_alone_and_behind_the_classifier(p
     assert (screen(phantoms, folder, tmp_path / "out", qa="none").slices["status"] == "ok").all()
 
 
+def test_one_classifier_is_kept_as_it_is_with_the_segmenters_mean_behind_it(phantoms, tiny_models, tmp_path):
+    member = _member(tiny_models, tmp_path / "segmenter", "segmenter")
+    card = ensemble_classifiers([tiny_models], tmp_path / "out", phantoms, segmenters=[tiny_models, member])
+    original = ModelFolder.open(tiny_models, needs=("classifier",)).classifier
+    assert (card.weights_sha256, card.threshold) == (original.weights_sha256, original.threshold)
+    segmenter = json.loads((tmp_path / "out" / "segmenter.json").read_text())
+    assert segmenter["model"]["architecture"] == "mean of 2 segmenters"
+    assert segmenter["postprocessing_tuning"]["scope"].startswith("validation patients, behind the classifier")
+
+
 def test_members_must_share_inputs_and_split(phantoms, tiny_models, tmp_path):
     card = ModelFolder.open(tiny_models, needs=("classifier",)).classifier
     other_input = _member(tiny_models, tmp_path / "slice_normalised",
@@ -90,6 +100,11 @@ def test_members_must_share_inputs_and_split(phantoms, tiny_models, tmp_path):
                                                         "validation": split["validation"] + split["train"][:1]}))
     with pytest.raises(MritoolError, match="another split"):
         ensemble_classifiers([tiny_models, other_split], tmp_path / "b", phantoms)
+    other_segmenter = _member(tiny_models, tmp_path / "other_segmenter", "segmenter")
+    shutil.copyfile(other_split / "split.json", other_segmenter / "split.json")
+    with pytest.raises(MritoolError, match="another split"):  # its post-processing would be tuned on other patients
+        ensemble_classifiers([tiny_models], tmp_path / "d", phantoms, segmenters=[tiny_models, other_segmenter])
+    assert not (tmp_path / "d").exists()
     with pytest.raises(MritoolError, match="at least two"):
         ensemble_classifiers([tiny_models], tmp_path / "c", phantoms)
 
