@@ -57,7 +57,8 @@ def main():
         "true lesions": true_lesions(oof.slices, true_gate, oof.truth),
     }
     fold_of = oof.slices.groupby("patient_id")["fold"].first()
-    dice = {name: patient_dice(oof.slices, oof.truth, masks).set_index("patient_id")["dice"] for name, masks in cases.items()}
+    dice = {name: patient_dice(oof.slices, oof.truth, masks).set_index("patient_id")["dice"]
+            for name, masks in cases.items()}
     print("per-patient Dice mean / median of each fold's held-out patients (probability 0.4, no minimum area)")
     print("| fold | " + " | ".join(cases) + " |\n|---:|" + "---:|" * len(cases))
     for fold in oof.folds:

@@ -55,8 +55,8 @@ def train_all(data_root, out_dir, time_budget_min: float = 150, seed: int = 0, s
         log(f"{_member_name('classifier', k, classifier_members)}: up to {member_budget_min:.0f} min")
         card = train_classifier(
             data_root, member,
-            FitConfig(epochs=200, batch_size=16, learning_rate=learning_rate, patience=12, seed=seed + k, precision=precision,
-                      time_budget_min=member_budget_min),
+            FitConfig(epochs=200, batch_size=16, learning_rate=learning_rate, patience=12, seed=seed + k,
+                      precision=precision, time_budget_min=member_budget_min),
             PreprocessConfig(image_size=classifier_size), split_path=split_file, resume=resume, init=init,
             command=command,
         )
@@ -74,8 +74,8 @@ def train_all(data_root, out_dir, time_budget_min: float = 150, seed: int = 0, s
         log(f"{_member_name('segmenter', k, segmenter_members)}: up to {member_budget_min:.0f} min")
         card = train_segmenter(
             data_root, member,
-            FitConfig(epochs=200, batch_size=16, learning_rate=learning_rate, patience=10, seed=seed + k, precision=precision,
-                      time_budget_min=member_budget_min),
+            FitConfig(epochs=200, batch_size=16, learning_rate=learning_rate, patience=10, seed=seed + k,
+                      precision=precision, time_budget_min=member_budget_min),
             PreprocessConfig(image_size=segmenter_size), split_path=split_file, negative_fraction=0.2, resume=resume,
             init=init, command=command,
         )
