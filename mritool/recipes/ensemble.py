@@ -30,23 +30,22 @@ def ensemble_classifiers(members, out_dir, data_root, segmenters=(), command: st
     and its post-processing re-tuned behind the ensemble. One classifier with two or more segmenters is
     copied as it is, to put the segmenters' mean behind it."""
     _require_split(members[0], segmenters)  # the classifiers' own agreement is checked as they are averaged
+    data = labelled_data(data_root)
     if len(members) == 1 and len(segmenters) > 1:
         card = _copy_classifier(members[0], out_dir)
     else:
-        card = _average_classifiers(members, out_dir, data_root, command)
+        card = _average_classifiers(members, out_dir, data, command)
     if len(segmenters) > 1:
         ensemble_segmenters(segmenters, out_dir, data_root, command)
     elif segmenters:
         for path in (weights_path(segmenters[0], "segmenter"), card_path(segmenters[0], "segmenter")):
             shutil.copyfile(path, Path(out_dir) / path.name)
-        data = labelled_data(data_root)
         tune_behind_classifier(data, data.subset(evaluation_split(out_dir), "validation"), Stages.open(out_dir).load())
     return card
 
 
-def _average_classifiers(members, out_dir, data_root, command: str | None) -> ClassifierCard:
+def _average_classifiers(members, out_dir, data, command: str | None) -> ClassifierCard:
     model, cards, weights = _average(members, out_dir, "classifier")
-    data = labelled_data(data_root)
     validation = data.subset(evaluation_split(out_dir), "validation")
     first = cards[0]
     runtime = runnable(first.runtime)
@@ -68,8 +67,7 @@ def _average_classifiers(members, out_dir, data_root, command: str | None) -> Cl
 
 def _copy_classifier(member, out_dir) -> ClassifierCard:
     member, out_dir = Path(member), Path(out_dir)
-    if out_dir.resolve() == member.resolve():
-        raise MritoolError(f"{out_dir}: the ensemble's folder must not be one of its members'")
+    _require_outside(out_dir, [member])
     ModelFolder.open(member, needs=("classifier",))  # a folder that is not a model is refused before any copy
     out_dir.mkdir(parents=True, exist_ok=True)
     for path in (weights_path(member, "classifier"), card_path(member, "classifier"), member / "split.json"):
@@ -109,8 +107,7 @@ def _average(members, out_dir, kind: str):
     """(averaged model, member cards, its weights file) after checking the members agree; writes the
     weights and the members' split to ``out_dir``."""
     member_dirs, out_dir = [Path(d) for d in members], Path(out_dir)
-    if out_dir.resolve() in {d.resolve() for d in member_dirs}:
-        raise MritoolError(f"{out_dir}: the ensemble's folder must not be one of its members'")
+    _require_outside(out_dir, member_dirs)
     folders = [ModelFolder.open(d, needs=(kind,)) for d in member_dirs]
     cards = [folder.card(kind) for folder in folders]
     _require_same(member_dirs, cards)
@@ -137,6 +134,11 @@ def _require_same(member_dirs: list[Path], cards) -> None:
                                f"{cards[0].preprocessing.to_dict()}")
         if getattr(card, "target_sensitivity", None) != getattr(cards[0], "target_sensitivity", None):
             raise MritoolError(f"{folder}: target sensitivity {card.target_sensitivity} differs from {first}'s")
+
+
+def _require_outside(out_dir: Path, member_dirs: list[Path]) -> None:
+    if out_dir.resolve() in {d.resolve() for d in member_dirs}:
+        raise MritoolError(f"{out_dir}: the ensemble's folder must not be one of its members'")
 
 
 def _require_split(first, folders) -> None:
