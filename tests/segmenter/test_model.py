@@ -29,8 +29,7 @@ def test_tiny_model_overfits_a_few_phantom_slices(phantoms):
     y = np.stack([read_mask(p, 32) for p in chosen["mask_path"]])[..., None].astype("float32")
     model = build_resunet(32, base_filters=8, depth=2)
     model.compile(keras.optimizers.Adam(3e-3), loss=FocalTverskyLoss())
-    # 150 epochs sat on the edge of convergence: Dice 0.87 on an AVX2-only CPU, above 0.9 with
-    # AVX-512, the kernels' rounding differing; 250 leave a margin on both (1.0 on AVX2).
+    # 150 epochs sat on the edge of convergence on an AVX2-only CPU (docs/PERFORMANCE.md)
     model.fit(x, y, epochs=250, batch_size=4, verbose=0)
     predicted = model.predict(x, verbose=0)[..., 0] >= 0.5
     assert dice_score(y[..., 0], predicted) > 0.9
