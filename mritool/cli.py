@@ -207,7 +207,7 @@ def train():
 
 
 def _stage_options(function):
-    """Options of `train classifier` and `train segmenter`: FitConfig's and PreprocessConfig's fields."""
+    """Options of `train classifier` and `train segmenter`: FitConfig's, PreprocessConfig's and AugmentConfig's fields."""
     return _options(
         DATA, MODEL_OUT, SPLIT, VALIDATION_FRACTION,
         click.option("--epochs", default=FitConfig.epochs, show_default=True, type=click.IntRange(1)),
@@ -226,6 +226,9 @@ def _stage_options(function):
                           "budget: cosine over --time-budget, final weights kept."),
         click.option("--ema", "ema_momentum", type=click.FloatRange(0, 1, min_open=True, max_open=True),
                      help="Average the weights over training with this momentum (e.g. 0.99)."),
+        click.option("--missing-sequences", default=0.0, show_default=True, type=click.FloatRange(0, 1),
+                     help="Share of training slices shown as if a contrast sequence were missing (its channel "
+                          "replaced by FLAIR, as the LGG set stores such patients)."),
     )(function)
 
 
@@ -233,7 +236,9 @@ def _train_stage(target: str, kwargs: dict):
     from mritool.data.preprocessing import PreprocessConfig
 
     fit_config, preprocessing = _take(FitConfig, kwargs), _take(PreprocessConfig, kwargs)
-    card = _library(target, keras=True)(fit_config=fit_config, preprocessing=preprocessing, command=_command_line(), **kwargs)
+    augment = _take(_library("mritool.training.augment:AugmentConfig", keras=True), kwargs)
+    card = _library(target, keras=True)(fit_config=fit_config, preprocessing=preprocessing, augment=augment,
+                                        command=_command_line(), **kwargs)
     _echo_metrics({key: value for key, value in card.validation_metrics.items() if not isinstance(value, dict)})
     click.echo(f"model: {Path(kwargs['out_dir']) / card.kind}.keras (card {card.kind}.json)")
 

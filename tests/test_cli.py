@@ -91,6 +91,16 @@ def test_bad_split_file(run, phantoms, tmp_path):
                     "split file is not valid JSON")
 
 
+def test_a_stage_trained_with_missing_sequences_records_their_share_in_its_card(run, phantoms, tmp_path):
+    import json
+
+    result = run("train", "segmenter", "--data", phantoms, "--out", tmp_path / "m", "--image-size", 32, "--epochs", 1,
+                 "--steps-per-epoch", 1, "--batch-size", 2, "--base-filters", 2, "--depth", 1, "--missing-sequences", 0.25)
+    assert result.exit_code == 0, result.output
+    augmentation = json.loads((tmp_path / "m" / "segmenter.json").read_text())["training"]["augmentation"]
+    assert augmentation["missing_sequences"] == 0.25 and augmentation["rotation_deg"] == 15.0
+
+
 def test_screen_end_to_end(run, phantoms, tiny_models, tmp_path):
     result = run("screen", phantoms, "--models", tiny_models, "--out", tmp_path / "o", "--qa", "none")
     assert result.exit_code == 0, result.output

@@ -3,6 +3,13 @@
 The image is resampled bilinearly and the mask nearest-neighbour with the very same transform, so
 the mask stays binary and aligned. Only left-right flips: the brain is roughly symmetric across the
 midline but not front to back.
+
+Missing sequences: the LGG set stores a patient whose pre- or post-contrast T1 was not acquired with
+FLAIR in that channel (9 of its 110 patients lack post-contrast, 6 pre-contrast), and studies leave the
+scanner so too. With ``missing_sequences=p`` a training slice has, with probability p, its pre-contrast,
+its post-contrast or both channels (one of the three, equally likely) replaced by its FLAIR, after the
+intensity jitter, so the copy is exact as in such a patient (the z-score per channel maps a copied
+channel onto the z-scored FLAIR).
 """
 
 import math
@@ -14,12 +21,14 @@ import tensorflow as tf
 @dataclass(frozen=True)
 class AugmentConfig:
     """Augmentation strengths: rotation in degrees, zoom and shift as fractions of the image, intensity
-    as the gain and offset range in z-score units. Recorded in the model card."""
+    as the gain and offset range in z-score units, missing_sequences the probability of a slice standing
+    in for a patient with a sequence missing. Recorded in the model card."""
 
     rotation_deg: float = 15.0
     zoom: float = 0.1
     shift: float = 0.05
     intensity: float = 0.1
+    missing_sequences: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -61,12 +70,27 @@ def jitter_intensity(image: tf.Tensor, strength: float) -> tf.Tensor:
     return image * gain + offset
 
 
-def augment_pair(image, mask, config: AugmentConfig = AugmentConfig()):
+def drop_sequences(image: tf.Tensor, probability: float, flair_channel: int) -> tf.Tensor:
+    """The image with, at ``probability``, one or both contrast channels (of the first three) replaced by
+    channel ``flair_channel``; channels after the third (neighbours' FLAIR) are left alone."""
+    if probability <= 0:
+        return image
+    channels = tf.unstack(image, axis=-1)
+    contrasts = [c for c in range(3) if c != flair_channel]
+    dropped = tf.random.uniform([]) < probability
+    pattern = tf.random.uniform([], 0, 3, dtype=tf.int32)  # 0: the first missing, 1: the second, 2: both
+    for k, channel in enumerate(contrasts):
+        channels[channel] = tf.where(dropped & (pattern != 1 - k), channels[flair_channel], channels[channel])
+    return tf.stack(channels, axis=-1)
+
+
+def augment_pair(image, mask, config: AugmentConfig = AugmentConfig(), flair_channel: int = 1):
     transform = random_affine(image.shape[:2], config.rotation_deg, config.zoom, config.shift)
     image, mask = warp_pair(image, mask, transform)
-    return jitter_intensity(image, config.intensity), mask
+    return drop_sequences(jitter_intensity(image, config.intensity), config.missing_sequences, flair_channel), mask
 
 
-def augment_image(image, config: AugmentConfig = AugmentConfig()):
+def augment_image(image, config: AugmentConfig = AugmentConfig(), flair_channel: int = 1):
     transform = random_affine(image.shape[:2], config.rotation_deg, config.zoom, config.shift)
-    return jitter_intensity(_warp(image, transform, "BILINEAR"), config.intensity)
+    image = jitter_intensity(_warp(image, transform, "BILINEAR"), config.intensity)
+    return drop_sequences(image, config.missing_sequences, flair_channel)

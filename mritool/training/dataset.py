@@ -14,7 +14,7 @@ import tensorflow as tf
 
 from mritool.bundle.card import data_fingerprint
 
-from mritool.data.preprocessing import IntensityStats, PreprocessConfig, preprocess, with_neighbours
+from mritool.data.preprocessing import FLAIR_CHANNEL, IntensityStats, PreprocessConfig, preprocess, with_neighbours
 from mritool.training.augment import AugmentConfig, augment_image, augment_pair
 from mritool.training.sampling import area_weighted_draws
 from mritool.data.labelled import LabelledData, labelled_data, split_for_training
@@ -91,6 +91,7 @@ def classifier_training_dataset(data, slices, stats, config, batch_size, seed, p
                                 augment: AugmentConfig | None = AugmentConfig()):
     """Infinite batches of (image, label) with ``positive_fraction`` tumor slices on average."""
     load = _loader(data, slices, config, with_mask=False)
+    flair = config.channel_order.index(FLAIR_CHANNEL)
     source = _sources(slices, stats)
     positives = source.filter(lambda r, s, y: y > 0.5).repeat().shuffle(512, seed=seed)
     negatives = source.filter(lambda r, s, y: y <= 0.5).repeat().shuffle(512, seed=seed + 1)
@@ -100,7 +101,7 @@ def classifier_training_dataset(data, slices, stats, config, batch_size, seed, p
 
     def prepare(row, stat, label):
         image = load(row, stat)
-        return (augment_image(image, augment) if augment else image), label[None]
+        return (augment_image(image, augment, flair) if augment else image), label[None]
 
     return mixed.map(prepare, num_parallel_calls=AUTOTUNE).batch(batch_size).prefetch(AUTOTUNE)
 
@@ -110,6 +111,7 @@ def segmenter_training_dataset(data, slices, stats, config, batch_size, seed, ne
     """Infinite batches of (image, mask): tumor slices (drawn by tumor area if asked), plus
     ``negative_fraction`` of empty ones."""
     load = _loader(data, slices, config, with_mask=True)
+    flair = config.channel_order.index(FLAIR_CHANNEL)
     source = _sources(slices, stats)
     if area_oversampling:
         tumor = np.flatnonzero(slices["has_tumor"].astype(bool).to_numpy())
@@ -124,7 +126,7 @@ def segmenter_training_dataset(data, slices, stats, config, batch_size, seed, ne
 
     def prepare(row, stat, label):
         image, truth = load(row, stat)
-        return augment_pair(image, truth, augment) if augment else (image, truth)
+        return augment_pair(image, truth, augment, flair) if augment else (image, truth)
 
     return positives.map(prepare, num_parallel_calls=AUTOTUNE).batch(batch_size).prefetch(AUTOTUNE)
 
