@@ -8,7 +8,8 @@ The reference arm is the shipped recipe's five folds (``docs/cv/pooled/slices.cs
 number (``classifier_scores.csv`` of `mritool evaluate classifier`, committed beside each member's card)
 and is also shown as its mean with the reference (a pair). ``--slice-context`` adds every arm smoothed
 with the fixed kernel of ``--slice-context`` training. Folds an arm lacks are left out of its rows and
-of the reference row printed beside it, so figures side by side cover the same patients.
+of the reference row printed beside it, so figures side by side cover the same patients; ``--exclude``
+leaves patients out of every arm.
 
     python benchmarks/crossval_classifier_scores.py --slice-context \\
         --arm "seed 1" "docs/cv/fold_{fold}_s1/classifier_scores.csv"
@@ -65,13 +66,16 @@ def main():
     parser.add_argument("--arm", nargs=2, action="append", default=[], metavar=("NAME", "PATTERN"))
     parser.add_argument("--slice-context", action="store_true")
     parser.add_argument("--target-sensitivity", type=float, default=TARGET_SENSITIVITY)
+    parser.add_argument("--exclude", nargs="+", default=[], metavar="PATIENT", help="Leave these patients out of every arm.")
     args = parser.parse_args()
     reference = pd.read_csv(args.pooled).rename(columns={"tumor_probability": "probability"})
     reference = reference[["fold", *KEY, "has_tumor", "probability"]]
     folds = sorted(reference["fold"].unique())
+    reference = reference[~reference["patient_id"].isin(args.exclude)]
     arms = [("reference (docs/cv/pooled)", reference)]
     for name, pattern in args.arm:
         arm = read_arm(pattern, folds)
+        arm = arm[~arm["patient_id"].isin(args.exclude)]
         same = reference.merge(arm[["fold", *KEY]], on=["fold", *KEY])
         paired = same.merge(arm[[*KEY, "probability"]], on=KEY, suffixes=("", "_arm"))
         paired["probability"] = (paired["probability"] + paired.pop("probability_arm")) / 2
