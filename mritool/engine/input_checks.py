@@ -28,8 +28,8 @@ def input_flags(volume: Volume, ranges: dict) -> dict[int, str]:
     for position in readable:
         image = volume.images[position]
         reasons = list(patient)
-        # three channels that are copies are not flagged: 3 of the 62 training-set patients are FLAIR-only
-        # stored that way, and a 3D study's missing sequences are reported as ``missing_sequences``
+        # three channels that are copies are not flagged per slice: they are a missing sequence, reported
+        # for the patient as ``missing_sequences`` by every reader (3 of the 62 training patients are so)
         if image.ndim == 2 or image.shape[2] == 1:
             reasons.append(ONE_SEQUENCE)
         height, width = image.shape[:2]

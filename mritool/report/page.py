@@ -211,6 +211,11 @@ def write_report(path, summary: dict, patients: pd.DataFrame, figures: pd.DataFr
                f'were trained on ({html.escape("; ".join(dict.fromkeys("; ".join(flagged["input_flags"]).split("; "))))}): '
                "their predictions are shown, but trust them less; the input_flags columns say which.</p>"
                if len(flagged) else "")
+    lacking = patients[patients["missing_sequences"].notna()] if "missing_sequences" in patients else patients.iloc[:0]
+    if len(lacking):
+        warning += (f'<p class="warning">{len(lacking)} of {len(patients)} patients lack a sequence, screened with the '
+                    f'FLAIR in its place ({html.escape(", ".join(lacking["patient_id"]))}): a model trained on complete '
+                    "studies only outlines such patients worse; the missing_sequences column says which.</p>")
     sections = []
     for patient in patients["patient_id"]:
         own = figures[figures["patient_id"] == patient]

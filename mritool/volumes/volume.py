@@ -59,6 +59,18 @@ class Volume:
         """Positions of the slices whose pixels were read."""
         return [position for position, image in enumerate(self.images) if image is not None]
 
+
+def copied_sequences(images) -> list[str]:
+    """The channels (of ``CHANNELS``) that are an exact copy of the FLAIR on every three-channel slice of a
+    stack holding some signal: how 2D slices store a missing sequence (the LGG set does). Single-channel
+    images are another case (the input checks flag them)."""
+    stacks = [image for image in images if image is not None and image.ndim == 3 and image.shape[2] == 3]
+    if not stacks or not any(image.any() for image in stacks):
+        return []
+    flair = CHANNELS.index("flair")
+    return [name for c, name in enumerate(CHANNELS)
+            if c != flair and all(np.array_equal(image[..., c], image[..., flair]) for image in stacks)]
+
     @property
     def labelled(self) -> bool:
         return len(self.masks) > 0 and all(mask is not None for mask in self.masks)

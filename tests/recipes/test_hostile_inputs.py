@@ -126,3 +126,21 @@ def test_the_slice_count_limit_can_be_set_per_run(phantoms, tiny_models, tmp_pat
     rows = screen(phantoms, tiny_models, tmp_path, qa="none").slices
     assert (rows["status"] == "error").all() and len(rows) == 6 * 12  # still a row per slice
     assert rows["error"].str.contains("12 slices is over the limit of 11 per patient").all()
+
+
+def test_a_patient_stored_without_its_t1_sequences_is_reported_and_warned_of(phantoms, tiny_models, tmp_path):
+    sources = sorted(p for p in phantoms.iterdir() if p.is_dir())[:2]
+    root = tmp_path / "studies"
+    shutil.copytree(sources[0], root / sources[0].name)
+    (root / "FLAIR_ONLY").mkdir()
+    for path in sorted(sources[1].glob("*.tif")):
+        pixels = tifffile.imread(path)
+        if not path.stem.endswith("_mask"):
+            pixels[..., [0, 2]] = pixels[..., [1]]  # as the LGG set stores a patient whose T1s were not acquired
+        tifffile.imwrite(root / "FLAIR_ONLY" / path.name, pixels)
+    result = screen(root, tiny_models, tmp_path / "out", qa="none")
+    missing = result.patients.set_index("patient_id")["missing_sequences"]
+    assert missing["FLAIR_ONLY"] == "t1, t1ce" and missing.drop("FLAIR_ONLY").isna().all()
+    assert result.slices["input_flags"].isna().all()  # a patient-level fact, not a per-slice flag
+    assert "1 of 2 patients lack a sequence, screened with the FLAIR in its place (FLAIR_ONLY)" in (
+        tmp_path / "out" / "report.html").read_text()

@@ -2,7 +2,8 @@
 
 ``PATIENT/PATIENT_<n>.tif`` with ``PATIENT/PATIENT_<n>_mask.tif`` beside it; any ``.tif/.tiff/.png/
 .jpg/.jpeg`` slices work, with or without masks. Slices are ordered by the number after the last
-underscore (numerically), else by name; the geometry is unknown.
+underscore (numerically), else by name; the geometry is unknown. A channel that copies the FLAIR
+on every slice is a missing sequence, as the kaggle_3m layout stores one, and is reported as such.
 """
 
 import re
@@ -12,7 +13,7 @@ from mritool.errors import MritoolError
 from mritool.volumes.image import IMAGE_SUFFIXES, binary_mask, check_pixels, decode
 from mritool.volumes.readers.base import Study, VolumeReader, natural_key, register_reader
 from mritool.volumes.limits import check_slice_count
-from mritool.volumes.volume import Problem, SliceRef, Volume
+from mritool.volumes.volume import Problem, SliceRef, Volume, copied_sequences
 
 MASK_SUFFIX = "_mask"
 SLICE_NUMBER = re.compile(r"_(\d+)$")
@@ -55,7 +56,9 @@ class SliceFolderReader(VolumeReader):
             refs.append(SliceRef(index, str(images[stem]), str(mask_path) if mask_path else None, error))
             pixels.append(image)
             truths.append(truth)
-        return Volume(study.patient_id, self.name, refs, pixels, truths, problems=problems)
+        missing = copied_sequences(pixels)
+        return Volume(study.patient_id, self.name, refs, pixels, truths, problems=problems,
+                      properties={"missing_sequences": missing} if missing else {})
 
     def slice_files(self, study: Study) -> list[tuple[Path | None, Path | None]]:
         pairs: dict[str, list] = {}
