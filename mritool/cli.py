@@ -299,6 +299,8 @@ def train_segmenter_command(**kwargs):
 @INIT
 @click.option("--learning-rate", default=1e-3, show_default=True, type=click.FloatRange(0, min_open=True),
               help="Both stages' starting learning rate; 1e-4 to fine-tune with --init.")
+@click.option("--missing-sequences", default=0.0, show_default=True, type=click.FloatRange(0, 1),
+              help="Both stages' share of training slices shown as if a contrast sequence were missing.")
 def train_all_command(**kwargs):
     """Train both stages on one split, tune them together, evaluate the pipeline: one folder for `screen`.
 

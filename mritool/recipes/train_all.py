@@ -13,7 +13,8 @@ with the segmenter's: give them the minutes they need. ``resume`` continues an i
 ``out_dir``: stages with a card are kept, the others go on from their last epoch's checkpoint, each
 with its budget share counted afresh. ``init`` (a model folder or ``default``) fine-tunes both stages
 from its weights, at ``learning_rate`` (docs/RESULTS.md measured 1e-4 holding a warm segmenter's
-start where the recipe's 1e-3 first lost most of it).
+start where the recipe's 1e-3 first lost most of it). ``missing_sequences`` is both stages' share of
+training slices shown as a patient with a sequence missing (``AugmentConfig``).
 """
 
 import shlex
@@ -28,6 +29,7 @@ from mritool.recipes.evaluate import evaluate_pipeline
 from mritool.recipes.tune import tune_stages
 from mritool.segmenter.train import train_segmenter
 from mritool.bundle.fit_config import FitConfig
+from mritool.training.augment import AugmentConfig
 from mritool.training.fit import discard_checkpoint
 from mritool.data.labelled import labelled_slices, split_for_training
 
@@ -38,12 +40,14 @@ CLASSIFIER_SHARE = 0.45
 def train_all(data_root, out_dir, time_budget_min: float = 150, seed: int = 0, split_path=None,
               classifier_size: int = 128, segmenter_size: int = 256, precision: str = FitConfig.precision,
               classifier_members: int = 1, segmenter_members: int = 1, resume: bool = False, init=None,
-              learning_rate: float = 1e-3, command: str | None = None, log=print) -> dict:
+              learning_rate: float = 1e-3, missing_sequences: float = 0.0, command: str | None = None,
+              log=print) -> dict:
     out_dir = Path(out_dir)
     split_file = out_dir / "split.json"
     if not (resume and split_file.is_file()):  # a resumed run keeps the split it started on
         split_for_training(labelled_slices(data_root), out_dir, split_path, 0.2, seed)
     command = command or shlex.join(["mritool", "train", "all", "--data", str(data_root), "--out", str(out_dir)])
+    augment = AugmentConfig(missing_sequences=missing_sequences)
     training_end = time.monotonic() + 60 * TRAINING_SHARE * time_budget_min
     member_budget_min = CLASSIFIER_SHARE * time_budget_min / classifier_members
     cut = []  # what the budget stopped before its schedule ended
@@ -58,7 +62,7 @@ def train_all(data_root, out_dir, time_budget_min: float = 150, seed: int = 0, s
             FitConfig(epochs=200, batch_size=16, learning_rate=learning_rate, patience=12, seed=seed + k,
                       precision=precision, time_budget_min=member_budget_min),
             PreprocessConfig(image_size=classifier_size), split_path=split_file, resume=resume, init=init,
-            command=command,
+            command=command, augment=augment,
         )
         discard_checkpoint(member, "classifier")
         cut += [card.training["warning"]] if card.training.get("warning") else []
@@ -77,7 +81,7 @@ def train_all(data_root, out_dir, time_budget_min: float = 150, seed: int = 0, s
             FitConfig(epochs=200, batch_size=16, learning_rate=learning_rate, patience=10, seed=seed + k,
                       precision=precision, time_budget_min=member_budget_min),
             PreprocessConfig(image_size=segmenter_size), split_path=split_file, negative_fraction=0.2, resume=resume,
-            init=init, command=command,
+            init=init, command=command, augment=augment,
         )
         discard_checkpoint(member, "segmenter")
         cut += [card.training["warning"]] if card.training.get("warning") else []

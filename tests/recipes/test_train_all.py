@@ -10,7 +10,7 @@ from mritool.recipes.train_all import train_all
 def test_train_all_stops_on_budget_and_leaves_one_folder_screen_uses(phantoms, tmp_path):
     models = tmp_path / "models"
     metrics = train_all(phantoms, models, time_budget_min=0.05, classifier_size=32, segmenter_size=32, learning_rate=5e-4,
-                        log=lambda _: None)
+                        missing_sequences=0.3, log=lambda _: None)
     classifier = json.loads((models / "classifier.json").read_text())
     segmenter = json.loads((models / "segmenter.json").read_text())
     for card in (classifier, segmenter):
@@ -18,7 +18,7 @@ def test_train_all_stops_on_budget_and_leaves_one_folder_screen_uses(phantoms, t
         assert card["training"]["cut_by_time_budget"] and card["training"]["epochs_planned"] == 200
         assert card["training"]["warning"] in metrics["budget_cut"]  # said in the summary, not only in the card
         assert card["data"]["split_file"] == "split.json"
-        assert card["training"]["learning_rate"] == 5e-4
+        assert card["training"]["learning_rate"] == 5e-4 and card["training"]["augmentation"]["missing_sequences"] == 0.3
     assert segmenter["training"]["negative_fraction"] == 0.2
     assert segmenter["postprocessing_tuning"]["scope"].startswith("validation patients, behind the classifier")
     held_out = pd.read_csv(models / "evaluation" / "pipeline" / "patients.csv")
