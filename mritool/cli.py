@@ -121,8 +121,8 @@ VALIDATION_FRACTION = click.option("--validation-fraction", default=0.2, show_de
 MODEL_OUT = click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Model folder to write.")
 TRAIN_PRECISION = click.option(
     "--precision", default=AUTO, show_default=True, type=click.Choice((AUTO, *POLICIES)),
-    help="auto: mixed_bfloat16 where the CPU computes bfloat16 natively (avx512_bf16, amx_bf16) or on a GPU with "
-         "bfloat16 tensor cores, mixed_float16 on older tensor-core GPUs, float32 otherwise.")
+    help="auto: mixed_bfloat16 where the CPU trains faster in it (amx_bf16, or avx512_bf16 on an AMD CPU) or on a "
+         "GPU with bfloat16 tensor cores, mixed_float16 on older tensor-core GPUs, float32 otherwise.")
 RESUME_TRAINING = click.option("--resume", is_flag=True, help="Continue an interrupted run in OUT from its last epoch.")
 INIT = click.option("--init", type=MODELS, help="Fine-tune: start from this model folder's (or `default`'s) weights, "
                     "with its preprocessing, instead of from scratch.")

@@ -1,9 +1,11 @@
 """The machine a model is trained or screened on, and the training precision it computes fastest.
 
-bfloat16 is only fast where the hardware computes it: on a CPU without AVX-512 BF16 or AMX, Keras's
-mixed_bfloat16 is emulated and a ResNet50 trains several times slower than in float32
-(docs/PERFORMANCE.md). So the policy follows the CPU flags and the GPUs, and cards, provenance and
-benchmarks name the machine beside what ran on it.
+bfloat16 is only fast where the hardware computes it fast: on a CPU without AVX-512 BF16 or AMX, Keras's
+mixed_bfloat16 is emulated and a ResNet50 trains several times slower than in float32, and on an Intel
+Xeon with AVX-512 BF16 but no AMX it also trained slower than float32, where an AMD EPYC with the same
+flag trained twice as fast (docs/PERFORMANCE.md). So the policy follows the CPU flags, the CPU's maker
+and the GPUs, bfloat16 only where it was measured faster, and cards, provenance and benchmarks name
+the machine beside what ran on it.
 """
 
 import os
@@ -12,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 BFLOAT16_FLAGS = ("avx512_bf16", "amx_bf16")  # native bfloat16 arithmetic on the CPU
+FAST_AVX512_BF16 = ("AMD",)  # makers whose AVX-512 BF16 (without AMX) trains faster than float32
 REPORTED_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8")
 TENSOR_CORES = (7, 0)  # compute capability from which float16 has tensor cores (Volta)
 BFLOAT16_TENSOR_CORES = (8, 0)  # and bfloat16 too (Ampere)
@@ -82,7 +85,7 @@ def describe_machine(gpus: bool = True) -> Machine:
 
 def training_policy(machine: Machine) -> tuple[str, str]:
     """(Keras dtype policy, why) fastest on ``machine``: a GPU's tensor cores where there are any,
-    bfloat16 on a CPU that computes it natively, float32 otherwise."""
+    bfloat16 on a CPU with AMX or on an AMD CPU with AVX-512 BF16, float32 otherwise."""
     if machine.gpus:
         capabilities = [gpu.compute_capability or (0, 0) for gpu in machine.gpus]
         slowest = min(capabilities)
@@ -91,7 +94,10 @@ def training_policy(machine: Machine) -> tuple[str, str]:
         if slowest >= TENSOR_CORES:
             return "mixed_float16", f"GPU with float16 tensor cores (compute capability {slowest[0]}.{slowest[1]})"
         return "float32", "GPU without tensor cores"
+    if "amx_bf16" in machine.flags:
+        return "mixed_bfloat16", "CPU computes bfloat16 natively (amx_bf16)"
+    if machine.native_bfloat16 and machine.cpu.startswith(FAST_AVX512_BF16):
+        return "mixed_bfloat16", "CPU computes bfloat16 natively (avx512_bf16)"
     if machine.native_bfloat16:
-        native = [flag for flag in BFLOAT16_FLAGS if flag in machine.flags]
-        return "mixed_bfloat16", f"CPU computes bfloat16 natively ({', '.join(native)})"
+        return "float32", "CPU with avx512_bf16 but no AMX, not an AMD one: bfloat16 trains slower than float32 there"
     return "float32", f"CPU without native bfloat16 (no {' or '.join(BFLOAT16_FLAGS)})"
