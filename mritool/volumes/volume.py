@@ -59,6 +59,10 @@ class Volume:
         """Positions of the slices whose pixels were read."""
         return [position for position, image in enumerate(self.images) if image is not None]
 
+    @property
+    def labelled(self) -> bool:
+        return len(self.masks) > 0 and all(mask is not None for mask in self.masks)
+
 
 def copied_sequences(images) -> list[str]:
     """The channels (of ``CHANNELS``) that are an exact copy of the FLAIR on every three-channel slice of a
@@ -70,7 +74,3 @@ def copied_sequences(images) -> list[str]:
     flair = CHANNELS.index("flair")
     return [name for c, name in enumerate(CHANNELS)
             if c != flair and all(np.array_equal(image[..., c], image[..., flair]) for image in stacks)]
-
-    @property
-    def labelled(self) -> bool:
-        return len(self.masks) > 0 and all(mask is not None for mask in self.masks)

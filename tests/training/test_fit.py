@@ -113,7 +113,7 @@ def test_auto_precision_follows_the_machine_and_is_recorded(monkeypatch):
     from mritool.training import fit
 
     for flags, policy in ((("avx2", "fma"), "float32"), (("avx2", "avx512f", "avx512_bf16"), "mixed_bfloat16")):
-        monkeypatch.setattr(fit, "describe_machine", lambda flags=flags: Machine("test CPU", 2, flags))
+        monkeypatch.setattr(fit, "describe_machine", lambda flags=flags: Machine("AMD EPYC test CPU", 2, flags))
         try:
             config, record = fit.prepare_session(FitConfig())
             assert config.precision == policy == keras.config.dtype_policy().name
