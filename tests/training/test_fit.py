@@ -174,11 +174,11 @@ def test_plateau_halves_the_rate_when_validation_stalls_stops_after_patience_and
 
 
 def test_a_resumed_budget_run_restarts_the_cosine_decay(tmp_path):
-    config = FitConfig(epochs=10_000, batch_size=4, learning_rate=1e-3, schedule="budget", time_budget_min=0.2,
+    config = FitConfig(epochs=10_000, batch_size=4, learning_rate=1e-3, schedule="budget", time_budget_min=0.3,
                        precision="float32")
     model, summary, log = _toy_fit(tmp_path, config)
     annealed = log["learning_rate"].iloc[-1]
-    assert summary["stopped_by_time_budget"] and annealed < 0.5e-3  # past half its decay (epochs of well under 6 s)
+    assert summary["stopped_by_time_budget"] and annealed < 0.5e-3  # past half its decay (epochs of well under 9 s, even on a loaded machine)
     done = len(log)
     _, _, log = _toy_fit(tmp_path, FitConfig(**{**config.__dict__, "epochs": done + 1}), initial_epoch=done, model=model)
     restarted = log["learning_rate"].iloc[-1]
