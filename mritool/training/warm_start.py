@@ -7,6 +7,7 @@ it started from.
 
 import keras
 
+from mritool.bundle.default import DEFAULT, folder_of
 from mritool.bundle.model_folder import ModelFolder
 from mritool.data.preprocessing import PreprocessConfig
 from mritool.errors import MritoolError
@@ -26,9 +27,11 @@ def warm_start(init, kind: str, preprocessing: PreprocessConfig):
 
 
 def started_from(init, kind: str) -> dict:
-    """What a card records of the bundle a stage was fine-tuned from (also when the run was resumed)."""
+    """What a card records of the bundle a stage was fine-tuned from (also when the run was resumed): the
+    packaged default by name, since its path is one installation's."""
     folder = ModelFolder.open(init, needs=(kind,))
-    return {"from": str(folder.path), "bundle": folder.name, "weights_sha256": folder.card(kind).weights_sha256}
+    origin = DEFAULT if folder.path == folder_of(DEFAULT) else str(folder.path)
+    return {"from": origin, "bundle": folder.name, "weights_sha256": folder.card(kind).weights_sha256}
 
 
 def starting_model(out_dir, kind: str, resume: bool, init, preprocessing: PreprocessConfig, build, fit_config,
