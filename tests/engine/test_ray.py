@@ -1,6 +1,7 @@
 """The Ray engine against the local one on the same cohort: the same rows, predictions and files."""
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -68,7 +69,7 @@ def _ray_workers() -> list[int]:
     pids = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            title = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
+            title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
         if title.startswith("ray::") and "MapWorker" in title:
