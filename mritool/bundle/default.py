@@ -20,10 +20,15 @@ def folder_of(name_or_path=None) -> Path:
     return PACKAGED / DEFAULT if name_or_path is None or str(name_or_path) == DEFAULT else Path(name_or_path)
 
 
+def is_packaged(folder) -> bool:
+    """Whether ``folder`` is the default that ships inside this installation."""
+    return Path(folder) == PACKAGED / DEFAULT
+
+
 def model_folder(name_or_path=None) -> Path:
     """``folder_of``, with a clear error where it is the default and this installation has none."""
     folder = folder_of(name_or_path)
-    if folder == PACKAGED / DEFAULT and not (folder / "classifier.json").is_file():
+    if is_packaged(folder) and not (folder / "classifier.json").is_file():
         raise MritoolError(f"{folder}: this installation has no default model; give a model folder (--models)")
     return folder
 

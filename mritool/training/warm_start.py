@@ -7,7 +7,7 @@ it started from.
 
 import keras
 
-from mritool.bundle.default import DEFAULT, folder_of
+from mritool.bundle.default import DEFAULT, is_packaged
 from mritool.bundle.model_folder import ModelFolder
 from mritool.data.preprocessing import PreprocessConfig
 from mritool.errors import MritoolError
@@ -30,7 +30,7 @@ def started_from(init, kind: str) -> dict:
     """What a card records of the bundle a stage was fine-tuned from (also when the run was resumed): the
     packaged default by name, since its path is one installation's."""
     folder = ModelFolder.open(init, needs=(kind,))
-    origin = DEFAULT if folder.path == folder_of(DEFAULT) else str(folder.path)
+    origin = DEFAULT if is_packaged(folder.path) else str(folder.path)
     return {"from": origin, "bundle": folder.name, "weights_sha256": folder.card(kind).weights_sha256}
 
 
