@@ -4,7 +4,7 @@ Phantom patients at 64x64 keep it to a few minutes on 2 CPU cores: both stages a
 quarters of the patients, the other quarter chooses their epochs and the classifier's threshold, and
 patients made apart from both (another seed) are screened into a report: the figures it prints are
 held out from every choice. The classifier gets the
-steps a ResNet50 from scratch needs before it rules slices out (24 patients, 15 epochs, learning rate
+steps a ResNet50 from scratch needs before it rules slices out (24 patients, 25 epochs, learning rate
 1e-3, the epoch with the best validation AUC kept; docs/RESULTS.md, "The demo"). Only what a user
 needs is kept: the intermediate checkpoints are removed once both stages are trained.
 """
@@ -22,12 +22,16 @@ from mritool.training.fit import discard_checkpoint
 from mritool.data.labelled import labelled_slices
 
 DEMO_SIZE = 64
-DEFAULT_SCALE = {"patients": 24, "slices": 16, "classifier_epochs": 15, "segmenter_epochs": 12}
+DEFAULT_SCALE = {"patients": 24, "slices": 16, "classifier_epochs": 25, "segmenter_epochs": 12}
 HELD_OUT = 6  # phantoms screened in the end, made with their own seed: neither trained nor tuned on
 GOALS = {"classifier sensitivity": 0.95, "classifier specificity": 0.8}  # on the held-out phantoms
+# The six validation phantoms hold 36 tumor slices. At 0.97 the threshold would pass over the lowest-scored
+# one, and a new tumor slice scored like them falls under the second lowest of 36 with probability 2/37,
+# so the held-out sensitivity would average 0.946, under the goal; keeping all 36 makes it 36/37.
+TARGET_SENSITIVITY = 1.0
 
 
-def run_demo(out_dir, seed: int = 0, patients: int = 24, slices: int = 16, classifier_epochs: int = 15,
+def run_demo(out_dir, seed: int = 0, patients: int = 24, slices: int = 16, classifier_epochs: int = 25,
              segmenter_epochs: int = 12, log=print) -> ScreeningResult:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -44,7 +48,8 @@ def run_demo(out_dir, seed: int = 0, patients: int = 24, slices: int = 16, class
     log("training the classifier (ResNet50)")
     train_classifier(data, models, FitConfig(epochs=classifier_epochs, batch_size=16, learning_rate=1e-3,
                                              patience=classifier_epochs, seed=seed),
-                     preprocessing, split_path=split_path, command=command, monitor="val_auc")
+                     preprocessing, split_path=split_path, target_sensitivity=TARGET_SENSITIVITY, command=command,
+                     monitor="val_auc")
     log("training the segmenter (ResUNet)")
     train_segmenter(data, models, FitConfig(epochs=segmenter_epochs, batch_size=8, learning_rate=2e-3,
                                             patience=segmenter_epochs, seed=seed),
