@@ -33,16 +33,17 @@ def scores(folder: ModelFolder, data, slices) -> tuple[np.ndarray, np.ndarray]:
 
 
 def one_seed(demo: Path, out: Path, seed: int, epochs: int, schedule: str) -> dict:
-    train_classifier(demo / "phantoms", out, FitConfig(epochs=epochs, batch_size=16, learning_rate=1e-3, patience=epochs,
-                                                       seed=seed, schedule=schedule),
-                     PreprocessConfig(image_size=DEMO_SIZE), split_path=demo / "split.json", monitor="val_auc")
+    fit = FitConfig(epochs=epochs, batch_size=16, learning_rate=1e-3, patience=epochs, seed=seed, schedule=schedule)
+    train_classifier(demo / "phantoms", out, fit, PreprocessConfig(image_size=DEMO_SIZE), split_path=demo / "split.json",
+                     monitor="val_auc")
     folder = ModelFolder.open(out, needs=("classifier",))
     data, held_out = labelled_data(demo / "phantoms"), labelled_data(demo / "held_out")
     validation_labels, validation_scores = scores(folder, data, data.subset(evaluation_split(out), "validation"))
     labels, held_out_scores = scores(folder, held_out, held_out.slices)
     row = {"held-out AUC": roc_auc(labels, held_out_scores)}
     for name, target in TARGETS.items():
-        metrics = screening_metrics(labels, held_out_scores, choose_threshold(validation_labels, validation_scores, target))
+        threshold = choose_threshold(validation_labels, validation_scores, target)
+        metrics = screening_metrics(labels, held_out_scores, threshold)
         row |= {f"sensitivity ({name})": metrics["sensitivity"], f"specificity ({name})": metrics["specificity"]}
     return row
 
