@@ -26,8 +26,9 @@ DEFAULT_SCALE = {"patients": 24, "slices": 16, "classifier_epochs": 25, "segment
 HELD_OUT = 6  # phantoms screened in the end, made with their own seed: neither trained nor tuned on
 GOALS = {"classifier sensitivity": 0.95, "classifier specificity": 0.8}  # on the held-out phantoms
 # At seed 0 the six validation phantoms hold 36 tumor slices. At 0.97 the threshold would pass over the
-# lowest-scored one, and a new tumor slice scored like them falls under the second lowest of 36 with probability 2/37,
-# so the held-out sensitivity would average 0.946, under the goal; keeping all 36 makes it 36/37.
+# lowest-scored one, and a new tumor slice scored like them falls under the second lowest of 36 with
+# probability 2/37, so the held-out sensitivity would average 0.946, under the goal; keeping all 36
+# makes it 36/37.
 DEMO_TARGET_SENSITIVITY = 1.0
 
 
