@@ -13,33 +13,29 @@ from pathlib import Path
 import numpy as np
 
 from _common import arguments, start
-from mritool.bundle.fit_config import SCHEDULES, FitConfig
+from mritool.bundle.fit_config import SCHEDULES
 from mritool.bundle.model_folder import ModelFolder
 from mritool.classifier.operating_point import patient_scores
 from mritool.classifier.screening_metrics import choose_threshold, roc_auc, screening_metrics
-from mritool.classifier.train import train_classifier
 from mritool.data.labelled import evaluation_split, labelled_data
-from mritool.data.preprocessing import PreprocessConfig
-from mritool.recipes.demo import DEMO_SIZE
+from mritool.recipes.demo import train_demo_classifier
 from mritool.runtimes import load_predictor, runnable
 
 TARGETS = {"0.97": 0.97, "all": 1.0}
 
 
-def scores(folder: ModelFolder, data, slices) -> tuple[np.ndarray, np.ndarray]:
-    classify = load_predictor(folder, "classifier", runnable(folder.runtime))
-    _, screening = patient_scores(data, slices, classify, folder.classifier.preprocessing)
-    return slices["has_tumor"].astype(bool).to_numpy(), screening
-
-
 def one_seed(demo: Path, out: Path, seed: int, epochs: int, schedule: str) -> dict:
-    fit = FitConfig(epochs=epochs, batch_size=16, learning_rate=1e-3, patience=epochs, seed=seed, schedule=schedule)
-    train_classifier(demo / "phantoms", out, fit, PreprocessConfig(image_size=DEMO_SIZE), split_path=demo / "split.json",
-                     monitor="val_auc")
+    train_demo_classifier(demo / "phantoms", out, demo / "split.json", epochs, seed, schedule)
     folder = ModelFolder.open(out, needs=("classifier",))
+    classify = load_predictor(folder, "classifier", runnable(folder.runtime))
+
+    def scores(data, slices) -> tuple[np.ndarray, np.ndarray]:
+        _, screening = patient_scores(data, slices, classify, folder.classifier.preprocessing)
+        return slices["has_tumor"].astype(bool).to_numpy(), screening
+
     data, held_out = labelled_data(demo / "phantoms"), labelled_data(demo / "held_out")
-    validation_labels, validation_scores = scores(folder, data, data.subset(evaluation_split(out), "validation"))
-    labels, held_out_scores = scores(folder, held_out, held_out.slices)
+    validation_labels, validation_scores = scores(data, data.subset(evaluation_split(out), "validation"))
+    labels, held_out_scores = scores(held_out, held_out.slices)
     row = {"held-out AUC": roc_auc(labels, held_out_scores)}
     for name, target in TARGETS.items():
         threshold = choose_threshold(validation_labels, validation_scores, target)
