@@ -359,14 +359,19 @@ def ensemble_command(**kwargs):
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for crossval.json, folds.csv and patients.csv.")
 @TARGET
+@click.option("--classifier-scores", type=click.Path(exists=True, dir_okay=False),
+              help="slices.csv of an earlier crossval with the same folds: its classifier scores stand in for the "
+                   "folders' classifiers, which they then need not hold (a new segmenter recipe, the same screening).")
 def crossval_command(**kwargs):
     """Pool the folds' held-out predictions: the threshold and post-processing chosen on all of them, and
     each fold scored at the choice made on the other folds (its mean and worst).
 
     \b
-    Example:
+    Examples:
       mritool crossval runs/cv/fold_0 runs/cv/fold_1 runs/cv/fold_2 runs/cv/fold_3 runs/cv/fold_4 \\
           --data ../shared/data/lgg/kaggle_3m --out docs/cv
+      mritool crossval runs/cv/fold_*_seg --classifier-scores docs/cv/pooled/slices.csv \\
+          --data ../shared/data/lgg/kaggle_3m --out runs/cv/pooled_seg
     """
     result = _library("mritool.recipes.crossval:cross_validate", keras=True)(**kwargs)
     _echo_lines(_library("mritool.recipes.crossval:summary_lines")(result))

@@ -8,6 +8,10 @@ fold's dozen. Scored on the patients it was chosen on, any choice looks better t
 is also scored at the choice made on the *other* folds' predictions alone (a nested choice), which is
 what happens to a model trained on all patients and sent to new ones at the pooled choice. Folds are
 reported one by one, with their mean and worst, never the best alone.
+
+A new segmenter recipe is cross-validated behind the classifiers of an earlier cross-validation without
+training them again: its ``slices.csv`` supplies each held-out slice's classifier score, and the fold
+folders then need only segmenters, holding out the same patients fold for fold.
 """
 
 import json
@@ -18,12 +22,14 @@ import numpy as np
 import pandas as pd
 
 from mritool.bundle.card import TARGET_SENSITIVITY
+from mritool.bundle.model_folder import ModelFolder
 from mritool.bundle.postprocessing import PostProcessConfig
 from mritool.classifier.screening_metrics import choose_threshold, roc_auc, screening_metrics
 from mritool.classifier.operating_point import patient_scores
 from mritool.engine.stages import Stages
 from mritool.errors import MritoolError
 from mritool.io import write_csv_atomic, write_text_atomic
+from mritool.runtimes import load_predictor, runnable
 from mritool.segmenter.scoring import patient_dice, patient_maps, postprocess_by_patient
 from mritool.segmenter.tuning import tune_postprocessing
 from mritool.data.labelled import LabelledData, evaluation_split, labelled_data, truth_masks
@@ -48,29 +54,63 @@ class OutOfFold:
         return sorted(self.slices["fold"].unique())
 
 
-def out_of_fold(data: LabelledData, fold_dirs: list[Path]) -> OutOfFold:
+def out_of_fold(data: LabelledData, fold_dirs: list[Path], classifier_scores: pd.DataFrame | None = None) -> OutOfFold:
+    """``classifier_scores``: an earlier cross-validation's ``slices.csv``, used instead of the folders'
+    classifiers."""
     tables, probabilities, scores, maps, truth, seen = [], [], [], [], [], {}
     for fold, folder in enumerate(fold_dirs):
-        stages = Stages.open(folder).load()
-        classifier, segmenter = stages.folder.classifier, stages.folder.segmenter
         validation = data.subset(evaluation_split(folder), "validation")
         for patient in validation["patient_id"].unique():
             if patient in seen:
                 raise MritoolError(f"{patient} is held out by {fold_dirs[seen[patient]]} and {folder}: "
                                    "folds must hold out disjoint patients")
             seen[patient] = fold
-        fold_probabilities, fold_scores = patient_scores(data, validation, stages.classify,
-                                                         classifier.preprocessing, classifier.slice_context)
+        if classifier_scores is None:
+            stages = Stages.open(folder).load()
+            classifier, segmenter, segment = stages.folder.classifier, stages.folder.segmenter, stages.segment
+            fold_probabilities, fold_scores = patient_scores(data, validation, stages.classify,
+                                                             classifier.preprocessing, classifier.slice_context)
+        else:
+            fold_probabilities, fold_scores = _committed_scores(classifier_scores, validation, folder)
+            models = ModelFolder.open(folder, needs=("segmenter",))
+            segmenter, segment = models.segmenter, load_predictor(models, "segmenter", runnable(models.runtime))
         size = segmenter.preprocessing.image_size
         if maps and maps[0].shape[1] != size:
             raise MritoolError(f"{folder}: segmenter works at {size} px, the first fold's at {maps[0].shape[1]}")
         tables.append(validation.assign(fold=fold))
         probabilities.append(fold_probabilities)
         scores.append(fold_scores)
-        maps.append(patient_maps(data, validation, stages.segment, segmenter.preprocessing))
+        maps.append(patient_maps(data, validation, segment, segmenter.preprocessing))
         truth.append(truth_masks(data, validation, size))
     return OutOfFold(pd.concat(tables, ignore_index=True), np.concatenate(probabilities), np.concatenate(scores),
                      np.concatenate(maps), np.concatenate(truth))
+
+
+SCORE_COLUMNS = ["fold", "patient_id", "slice_index", "tumor_probability", "screening_score"]
+
+
+def _read_scores(path) -> pd.DataFrame:
+    try:
+        table = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise MritoolError(f"{path}: cannot read classifier scores ({error})") from None
+    missing = [column for column in SCORE_COLUMNS if column not in table]
+    if missing:
+        raise MritoolError(f"{path}: not the slices.csv of a crossval run (no {', '.join(missing)} column)")
+    return table[SCORE_COLUMNS]
+
+
+def _committed_scores(table: pd.DataFrame, validation: pd.DataFrame, folder: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(probabilities, screening scores) of ``validation``'s slices in ``table``, which must hold out the same
+    patients in one fold: a score from a classifier that trained on the patient would flatter it."""
+    key = ["patient_id", "slice_index"]
+    rows = validation[key].merge(table, on=key, how="left")
+    held_out = set(validation["patient_id"])
+    table_folds = table.loc[table["patient_id"].isin(held_out), "fold"].unique()
+    if len(rows) != len(validation) or rows["screening_score"].isna().any() or len(table_folds) != 1 or \
+            set(table.loc[table["fold"] == table_folds[0], "patient_id"]) != held_out:
+        raise MritoolError(f"{folder}: its held-out patients are not one fold of the classifier scores, slice for slice")
+    return rows["tumor_probability"].to_numpy(float), rows["screening_score"].to_numpy(float)
 
 
 def choose(oof: OutOfFold, rows: np.ndarray, target_sensitivity: float) -> tuple[float, PostProcessConfig]:
@@ -116,14 +156,18 @@ def outcome(oof: OutOfFold, rows: np.ndarray, threshold: float, postprocessing: 
     return figures, patients
 
 
-def cross_validate(data_root, fold_dirs, out_dir, target_sensitivity: float = TARGET_SENSITIVITY) -> dict:
+def cross_validate(data_root, fold_dirs, out_dir, target_sensitivity: float = TARGET_SENSITIVITY,
+                   classifier_scores=None) -> dict:
     """Writes ``crossval.json`` (the pooled choice, each fold at the choice made without it, their mean
     and worst), ``folds.csv``, ``patients.csv`` (each patient's Dice at the nested choice) and
-    ``slices.csv`` (every out-of-fold score) into ``out_dir``; returns what crossval.json holds."""
+    ``slices.csv`` (every out-of-fold score) into ``out_dir``; returns what crossval.json holds.
+    ``classifier_scores``: the ``slices.csv`` of an earlier cross-validation whose scores stand in for the
+    folders' classifiers."""
     fold_dirs = [Path(folder) for folder in fold_dirs]
     if len(fold_dirs) < 2:
         raise MritoolError("cross-validation needs at least two fold model folders")
-    oof = out_of_fold(labelled_data(data_root), fold_dirs)
+    scores_table = None if classifier_scores is None else _read_scores(classifier_scores)
+    oof = out_of_fold(labelled_data(data_root), fold_dirs, scores_table)
     rows, patients = [], []
     for fold in oof.folds:
         others = oof.rows(f for f in oof.folds if f != fold)
@@ -138,6 +182,7 @@ def cross_validate(data_root, fold_dirs, out_dir, target_sensitivity: float = TA
     measures = ["classifier_auc", "sensitivity", "specificity", "dice_mean", "dice_median", "dice_worst"]
     result = {
         "folds": len(fold_dirs),
+        "classifier_scores": None if classifier_scores is None else str(classifier_scores),
         "target_sensitivity": target_sensitivity,
         "pooled_choice": {"threshold": threshold, "postprocessing": postprocessing.to_dict(),
                           "scope": "chosen and scored on every fold's held-out patients (optimistic)", **pooled},

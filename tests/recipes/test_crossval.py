@@ -54,6 +54,42 @@ def test_folds_that_hold_out_one_patient_twice_are_refused(phantoms, folds, tmp_
         cross_validate(phantoms, [folds[0], folds[0]], tmp_path)
 
 
+def segmenters_only(folds, root):
+    """The fold folders without their classifiers, as a segmenter recipe's runs are."""
+    folders = []
+    for folder in folds:
+        copy = root / folder.name
+        shutil.copytree(folder, copy)
+        for name in ("classifier.json", "classifier.keras"):
+            (copy / name).unlink()
+        folders.append(copy)
+    return folders
+
+
+def test_an_earlier_crossvals_classifier_scores_stand_in_for_the_classifiers(phantoms, folds, tmp_path):
+    first = cross_validate(phantoms, folds, tmp_path / "full", target_sensitivity=0.9)
+    scores = tmp_path / "full" / "slices.csv"
+    second = cross_validate(phantoms, segmenters_only(folds, tmp_path), tmp_path / "seg", target_sensitivity=0.9,
+                            classifier_scores=scores)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "seg" / "slices.csv"), pd.read_csv(scores))
+    # the same segmenters behind the same scores: the same choice and figures
+    assert second["pooled_choice"] == first["pooled_choice"] and second["nested"] == first["nested"]
+    assert second["classifier_scores"] == str(scores) and first["classifier_scores"] is None
+
+
+def test_classifier_scores_from_other_folds_are_refused(phantoms, folds, tmp_path):
+    cross_validate(phantoms, folds, tmp_path / "full", target_sensitivity=0.9)
+    table = pd.read_csv(tmp_path / "full" / "slices.csv")
+    moved = table["patient_id"] == table.loc[table["fold"] == 0, "patient_id"].iloc[0]
+    table.loc[moved, "fold"] = 1  # a fold-0 patient scored by fold 1's classifier, which trained on it
+    table.to_csv(tmp_path / "other.csv", index=False)
+    with pytest.raises(MritoolError, match="not one fold of the classifier scores"):
+        cross_validate(phantoms, segmenters_only(folds, tmp_path), tmp_path / "seg", classifier_scores=tmp_path / "other.csv")
+    (tmp_path / "bad.csv").write_text("patient_id,score\nx,1\n")
+    with pytest.raises(MritoolError, match="not the slices.csv of a crossval run"):
+        cross_validate(phantoms, folds, tmp_path / "seg", classifier_scores=tmp_path / "bad.csv")
+
+
 def test_the_command_prints_the_pooled_choice_and_the_folds_mean_and_worst(phantoms, folds, tmp_path):
     from click.testing import CliRunner
 
