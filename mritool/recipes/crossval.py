@@ -89,7 +89,8 @@ def out_of_fold(data: LabelledData, fold_dirs: list[Path], classifier_scores: pd
 SCORE_COLUMNS = ["fold", "patient_id", "slice_index", "tumor_probability", "screening_score"]
 
 
-def _read_scores(path) -> pd.DataFrame:
+def read_classifier_scores(path) -> pd.DataFrame:
+    """The out-of-fold classifier scores of a crossval run's ``slices.csv``, for ``out_of_fold``."""
     try:
         table = pd.read_csv(path)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
@@ -166,7 +167,7 @@ def cross_validate(data_root, fold_dirs, out_dir, target_sensitivity: float = TA
     fold_dirs = [Path(folder) for folder in fold_dirs]
     if len(fold_dirs) < 2:
         raise MritoolError("cross-validation needs at least two fold model folders")
-    scores_table = None if classifier_scores is None else _read_scores(classifier_scores)
+    scores_table = None if classifier_scores is None else read_classifier_scores(classifier_scores)
     oof = out_of_fold(labelled_data(data_root), fold_dirs, scores_table)
     rows, patients = [], []
     for fold in oof.folds:

@@ -1,0 +1,81 @@
+"""Which 3D lesion to keep, on out-of-fold predictions: the largest by voxels (the shipped rule) against
+the largest by probability mass (the sum of the segmenter's probabilities over the lesion) and by mass
+weighted by each slice's classifier score, with every lesion kept as the reference.
+
+The largest-lesion rule is what fails when a false region outgrows the tumor (docs/RESULTS.md: TTA's
+TCGA_DU_6405, slice context's TCGA_CS_5395, TCGA_FG_A60K behind fold 1's missing-sequence segmenter); a
+false region is often larger but less certain than the tumor. Each fold is gated at the classifier
+threshold chosen on the other folds' scores (as ``mritool crossval`` scores it) and binarised at 0.4 with
+no minimum area, the pooled choice of docs/cv/pooled. ``--classifier-scores`` takes an earlier crossval's
+``slices.csv`` for folders that hold only segmenters.
+
+    python benchmarks/crossval_lesion_choice.py --data ../shared/data/lgg/kaggle_3m --models runs/cv/fold_*_seg_ms \
+        --classifier-scores docs/cv/pooled/slices.csv
+"""
+
+from pathlib import Path
+
+import numpy as np
+from scipy import ndimage
+
+from _common import arguments, start
+from mritool.bundle.card import TARGET_SENSITIVITY
+from mritool.classifier.screening_metrics import choose_threshold
+from mritool.data.labelled import labelled_data
+from mritool.recipes.crossval import out_of_fold, read_classifier_scores
+from mritool.segmenter.scoring import patient_dice, patient_rows
+
+PROBABILITY = 0.4
+
+
+def keep_heaviest(masks: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    """The 26-connected lesion of a patient's masks with the largest sum of ``weights`` (voxels when None)."""
+    labels, count = ndimage.label(masks, structure=np.ones((3, 3, 3)))
+    if count <= 1:
+        return masks
+    totals = ndimage.sum(np.ones(masks.shape) if weights is None else weights, labels, index=np.arange(1, count + 1))
+    return (labels == 1 + int(np.argmax(totals))).astype(np.uint8)
+
+
+def main():
+    parser = arguments(__doc__, models="many")
+    parser.add_argument("--classifier-scores", type=Path)
+    args = start(parser)
+    scores = None if args.classifier_scores is None else read_classifier_scores(args.classifier_scores)
+    oof = out_of_fold(labelled_data(args.data), args.models, scores)
+    labels = oof.slices["has_tumor"].to_numpy(bool)
+    gate = np.zeros(len(labels), bool)
+    for fold in oof.folds:
+        others, rows = oof.rows(f for f in oof.folds if f != fold), oof.rows([fold])
+        gate[rows] = oof.scores[rows] >= choose_threshold(labels[others], oof.scores[others], TARGET_SENSITIVITY)
+    maps = oof.maps.astype(np.float32) * gate[:, None, None]
+    rules = {
+        "every lesion": lambda masks, p, s: masks,
+        "largest by voxels (shipped)": lambda masks, p, s: keep_heaviest(masks, None),
+        "largest by probability mass": lambda masks, p, s: keep_heaviest(masks, p),
+        "largest by mass x classifier score": lambda masks, p, s: keep_heaviest(masks, p * s[:, None, None]),
+    }
+    predicted = {name: np.zeros(maps.shape, np.uint8) for name in rules}
+    for rows in patient_rows(oof.slices).values():
+        masks = (maps[rows] >= PROBABILITY).astype(np.uint8)
+        for name, rule in rules.items():
+            predicted[name][rows] = rule(masks, maps[rows], oof.scores[rows])
+    fold_of = oof.slices.groupby("patient_id")["fold"].first()
+    dice = {name: patient_dice(oof.slices, oof.truth, masks).set_index("patient_id")["dice"]
+            for name, masks in predicted.items()}
+    print(f"per-patient Dice mean / median, each fold gated at the threshold chosen without it, probability {PROBABILITY}")
+    print("| fold | " + " | ".join(rules) + " |\n|---:|" + "---:|" * len(rules))
+    for fold in oof.folds:
+        cells = [f"{d[fold_of == fold].mean():.3f} / {d[fold_of == fold].median():.3f}" for d in dice.values()]
+        print(f"| {fold} | " + " | ".join(cells) + " |")
+    print(f"| all {len(fold_of)} | " + " | ".join(f"{d.mean():.3f} / {d.median():.3f}" for d in dice.values()) + " |")
+    print("| worst patient | " + " | ".join(f"{d.min():.3f}" for d in dice.values()) + " |")
+    shipped = dice["largest by voxels (shipped)"]
+    for name, d in dice.items():
+        moved = (d - shipped)[(d - shipped).abs() > 0.001].sort_values()
+        print(f"{name}: {len(moved)} patients differ from the shipped rule: "
+              + ", ".join(f"{patient[:12]} {shipped[patient]:.3f}->{d[patient]:.3f}" for patient in moved.index))
+
+
+if __name__ == "__main__":
+    main()
