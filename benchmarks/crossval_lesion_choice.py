@@ -1,6 +1,7 @@
-"""Which 3D lesion to keep, on out-of-fold predictions: the largest by voxels (the shipped rule) against
-the largest by probability mass (the sum of the segmenter's probabilities over the lesion) and by mass
-weighted by each slice's classifier score, with every lesion kept as the reference.
+"""Which 3D lesion to keep, on out-of-fold predictions: the largest by voxels (the rule before session 22)
+against the largest by probability mass (the sum of the segmenter's probabilities over the lesion) and by
+mass weighted by each slice's classifier score (``lesion_rank`` evidence), with every lesion kept as the
+reference.
 
 The largest-lesion rule is what fails when a false region outgrows the tumor (docs/RESULTS.md: TTA's
 TCGA_DU_6405, slice context's TCGA_CS_5395, TCGA_FG_A60K behind fold 1's missing-sequence segmenter); a
@@ -16,25 +17,15 @@ no minimum area, the pooled choice of docs/cv/pooled. ``--classifier-scores`` ta
 from pathlib import Path
 
 import numpy as np
-from scipy import ndimage
-
 from _common import arguments, start
 from mritool.bundle.card import TARGET_SENSITIVITY
 from mritool.classifier.screening_metrics import choose_threshold
 from mritool.data.labelled import labelled_data
 from mritool.recipes.crossval import out_of_fold, read_classifier_scores
+from mritool.segmenter.postprocess import keep_largest_component, lesion_evidence
 from mritool.segmenter.scoring import patient_dice, patient_rows
 
 PROBABILITY = 0.4
-
-
-def keep_heaviest(masks: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
-    """The 26-connected lesion of a patient's masks with the largest sum of ``weights`` (voxels when None)."""
-    labels, count = ndimage.label(masks, structure=np.ones((3, 3, 3)))
-    if count <= 1:
-        return masks
-    totals = ndimage.sum(np.ones(masks.shape) if weights is None else weights, labels, index=np.arange(1, count + 1))
-    return (labels == 1 + int(np.argmax(totals))).astype(np.uint8)
 
 
 def main():
@@ -51,9 +42,9 @@ def main():
     maps = oof.maps.astype(np.float32) * gate[:, None, None]
     rules = {
         "every lesion": lambda masks, p, s: masks,
-        "largest by voxels (shipped)": lambda masks, p, s: keep_heaviest(masks, None),
-        "largest by probability mass": lambda masks, p, s: keep_heaviest(masks, p),
-        "largest by mass x classifier score": lambda masks, p, s: keep_heaviest(masks, p * s[:, None, None]),
+        "largest by voxels": lambda masks, p, s: keep_largest_component(masks),
+        "largest by probability mass": lambda masks, p, s: keep_largest_component(masks, p),
+        "largest by mass x classifier score (evidence)": lambda masks, p, s: keep_largest_component(masks, lesion_evidence(p, s)),
     }
     predicted = {name: np.zeros(maps.shape, np.uint8) for name in rules}
     for rows in patient_rows(oof.slices).values():
@@ -70,11 +61,11 @@ def main():
         print(f"| {fold} | " + " | ".join(cells) + " |")
     print(f"| all {len(fold_of)} | " + " | ".join(f"{d.mean():.3f} / {d.median():.3f}" for d in dice.values()) + " |")
     print("| worst patient | " + " | ".join(f"{d.min():.3f}" for d in dice.values()) + " |")
-    shipped = dice["largest by voxels (shipped)"]
+    by_voxels = dice["largest by voxels"]
     for name, d in dice.items():
-        moved = (d - shipped)[(d - shipped).abs() > 0.001].sort_values()
-        print(f"{name}: {len(moved)} patients differ from the shipped rule: "
-              + ", ".join(f"{patient[:12]} {shipped[patient]:.3f}->{d[patient]:.3f}" for patient in moved.index))
+        moved = (d - by_voxels)[(d - by_voxels).abs() > 0.001].sort_values()
+        print(f"{name}: {len(moved)} patients differ from the voxel rule: "
+              + ", ".join(f"{patient[:12]} {by_voxels[patient]:.3f}->{d[patient]:.3f}" for patient in moved.index))
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from mritool.classifier.predict import classify_volume, screening_scores
 from mritool.engine.input_checks import input_flags
 from mritool.engine.stages import Stages
 from mritool.engine.timings import StageTimings
-from mritool.segmenter.postprocess import binarise, clean_volume
+from mritool.segmenter.postprocess import binarise, clean_volume, lesion_evidence
 from mritool.segmenter.predict import segment_volume
 from mritool.volumes import Volume
 from mritool.volumes.image import resize_mask
@@ -41,6 +41,7 @@ def screen_volume(volume: Volume, stages: Stages, batch_size: int = 32, timings:
     positives = np.flatnonzero(screened)
     size = segmenter.preprocessing.image_size
     masks = np.zeros((len(positions), size, size), np.uint8)
+    evidence = np.zeros(masks.shape, np.float32)
     disagreement = {}
     if len(positives):
         with timings.measure("segmenter"):
@@ -50,8 +51,9 @@ def screen_volume(volume: Volume, stages: Stages, batch_size: int = 32, timings:
             disagreement = {positions[k]: _disagreement(m) for k, m in zip(positives, members)}
             maps = maps.mean(axis=-1)
         masks[positives] = binarise(maps, segmenter.postprocessing)
+        evidence[positives] = lesion_evidence(maps, scores[positives])
     with timings.measure("postprocess"):
-        masks = clean_volume(masks, segmenter.postprocessing) if len(positions) else masks
+        masks = clean_volume(masks, segmenter.postprocessing, evidence) if len(positions) else masks
         own_size = {p: resize_mask(m, volume.images[p].shape[:2]) for p, m in zip(positions, masks)}
     flags = input_flags(volume, classifier.input_ranges)
     return VolumePrediction(positions, probabilities, scores, screened, own_size, flags, disagreement)

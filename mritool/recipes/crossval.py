@@ -119,7 +119,8 @@ def choose(oof: OutOfFold, rows: np.ndarray, target_sensitivity: float) -> tuple
     best mean per-patient Dice behind it."""
     labels = oof.slices["has_tumor"].to_numpy(bool)[rows]
     threshold = choose_threshold(labels, oof.scores[rows], target_sensitivity)
-    postprocessing, _ = tune_postprocessing(oof.slices.iloc[rows], oof.truth[rows], _screened_maps(oof, rows, threshold))
+    postprocessing, _ = tune_postprocessing(oof.slices.iloc[rows], oof.truth[rows], _screened_maps(oof, rows, threshold),
+                                            oof.scores[rows])
     return threshold, postprocessing
 
 
@@ -134,7 +135,7 @@ def outcome(oof: OutOfFold, rows: np.ndarray, threshold: float, postprocessing: 
     slices = oof.slices.iloc[rows]
     labels = slices["has_tumor"].to_numpy(bool)
     screening = screening_metrics(labels, oof.scores[rows], threshold)
-    masks = postprocess_by_patient(slices, _screened_maps(oof, rows, threshold), postprocessing)
+    masks = postprocess_by_patient(slices, _screened_maps(oof, rows, threshold), postprocessing, oof.scores[rows])
     patients = patient_dice(slices, oof.truth[rows], masks)
     tumor = slices.groupby("patient_id")["has_tumor"].any()
     called = pd.Series(masks.reshape(len(masks), -1).any(axis=1), index=slices.index).groupby(slices["patient_id"]).any()

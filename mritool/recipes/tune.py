@@ -25,7 +25,8 @@ def tune_behind_classifier(data: LabelledData, validation, stages: Stages) -> di
     screened = classifier.screened(scores)
     maps = patient_maps(data, validation, stages.segment, segmenter.preprocessing)
     maps[~screened] = 0  # what the classifier stops never reaches the segmenter
-    best, candidates = tune_postprocessing(validation, truth_masks(data, validation, segmenter.preprocessing.image_size), maps)
+    best, candidates = tune_postprocessing(validation, truth_masks(data, validation, segmenter.preprocessing.image_size),
+                                           maps, scores)
     write_csv_atomic(stages.folder.path / "pipeline_postprocessing_tuning.csv", candidates)
     top = candidates.iloc[0]
     tuning = {

@@ -24,21 +24,33 @@ def clean_slices(masks: np.ndarray, config: PostProcessConfig) -> np.ndarray:
     return np.stack([remove_small_components(mask, config.min_area_px) for mask in masks]) if len(masks) else masks
 
 
-def keep_largest_component(volume: np.ndarray) -> np.ndarray:
-    """The largest 26-connected lesion of a (slices, H, W) patient volume; LGG is usually one lesion."""
+def keep_largest_component(volume: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """The largest 26-connected lesion of a (slices, H, W) patient volume, by voxels or by the sum of
+    ``weights`` over it; LGG is usually one lesion."""
     labels, count = ndimage.label(volume, structure=np.ones((3, 3, 3)))
     if count <= 1:
         return volume
-    sizes = np.bincount(labels.ravel())
+    sizes = np.bincount(labels.ravel(), weights=None if weights is None else weights.ravel())
     sizes[0] = 0
     return (labels == sizes.argmax()).astype(np.uint8)
 
 
-def clean_volume(masks: np.ndarray, config: PostProcessConfig) -> np.ndarray:
-    """A patient's (slices, H, W) binary masks, in slice order, after the configured clean-up."""
+def lesion_evidence(probabilities: np.ndarray, slice_scores: np.ndarray | None) -> np.ndarray:
+    """Each voxel's probability times its slice's classifier score (1 where no classifier is in front)."""
+    return probabilities if slice_scores is None else probabilities * np.asarray(slice_scores)[:, None, None]
+
+
+def clean_volume(masks: np.ndarray, config: PostProcessConfig, evidence: np.ndarray | None = None) -> np.ndarray:
+    """A patient's (slices, H, W) binary masks, in slice order, after the configured clean-up; ``evidence``
+    (``lesion_evidence``) is what ranks the lesions where the config asks for it."""
     masks = clean_slices(masks, config)
-    return keep_largest_component(masks) if config.largest_component_per_volume and len(masks) else masks
+    if not config.largest_component_per_volume or not len(masks):
+        return masks
+    if config.lesion_rank == "evidence" and evidence is None:
+        raise ValueError("ranking lesions by evidence needs the probabilities")
+    return keep_largest_component(masks, evidence if config.lesion_rank == "evidence" else None)
 
 
-def postprocess_volume(probabilities: np.ndarray, config: PostProcessConfig) -> np.ndarray:
-    return clean_volume(binarise(probabilities, config), config)
+def postprocess_volume(probabilities: np.ndarray, config: PostProcessConfig, slice_scores: np.ndarray | None = None) -> np.ndarray:
+    """``slice_scores``: the classifier's screening score of each slice, where one is in front."""
+    return clean_volume(binarise(probabilities, config), config, lesion_evidence(probabilities, slice_scores))

@@ -26,10 +26,12 @@ def patient_rows(slices: pd.DataFrame) -> dict:
     return slices.groupby("patient_id", sort=True).indices
 
 
-def postprocess_by_patient(slices, probabilities, config: PostProcessConfig) -> np.ndarray:
+def postprocess_by_patient(slices, probabilities, config: PostProcessConfig, scores: np.ndarray | None = None) -> np.ndarray:
+    """Each patient's masks; ``scores``: the classifier's screening score of each row, where one is in front."""
     masks = np.zeros(probabilities.shape, np.uint8)
     for rows in patient_rows(slices).values():
-        masks[rows] = postprocess_volume(probabilities[rows].astype(np.float32), config)
+        masks[rows] = postprocess_volume(probabilities[rows].astype(np.float32), config,
+                                         None if scores is None else scores[rows])
     return masks
 
 

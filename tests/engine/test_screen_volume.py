@@ -15,7 +15,7 @@ from mritool.segmenter.predict import with_flips
 from mritool.volumes import SliceRef, Volume
 
 
-def _stages(calls):
+def _stages(calls, postprocessing=PostProcessConfig(0.5, 0, True)):
     def classify(batch):  # "tumor" where the slice's centre is brighter than its mean
         calls.append(("classify", len(batch)))
         centre = batch[:, 12:20, 12:20, 1].mean(axis=(1, 2))
@@ -29,7 +29,7 @@ def _stages(calls):
 
     config = PreprocessConfig(image_size=32)
     folder = ModelFolder(Path("in-memory"), ClassifierCard(preprocessing=config, model={}, threshold=0.5),
-                         SegmenterCard(preprocessing=config, model={}, postprocessing=PostProcessConfig(0.5, 0, True)))
+                         SegmenterCard(preprocessing=config, model={}, postprocessing=postprocessing))
     return Stages(folder, RuntimeSpec("keras", "float32"), classify=classify, segment=segment)
 
 
@@ -103,3 +103,25 @@ def test_under_tta_the_classifier_is_left_plain():
         screen_volume(volume, stages)
     assert len(seen[True]) == len(seen[False]) == 1  # one call on the two slices, no mirrored pass
     np.testing.assert_array_equal(seen[True][0], seen[False][0])
+
+
+def test_the_lesion_kept_by_evidence_is_the_one_the_classifier_is_surer_of():
+    """A 128-voxel region on two slices the classifier barely passes (0.55) against a 100-voxel tumor on a
+    slice it is sure of: voxels keep the region, evidence (probability x score) the tumor."""
+    volume = Volume("P", "test", [SliceRef(k + 1, f"s{k + 1}") for k in range(4)],
+                    [np.full((32, 32, 3), 50, np.uint8)] * 4, [None] * 4)
+
+    def segment(batch):  # the three screened slices, in order: the region twice, then the tumor
+        maps = np.zeros(batch.shape[:3] + (1,), np.float32)
+        maps[:2, 0:8, 0:8] = 0.9
+        maps[2, 20:30, 20:30] = 0.9
+        return maps
+
+    kept = {}
+    for rank in ("voxels", "evidence"):
+        stages = _stages([], PostProcessConfig(0.5, 0, True, rank))
+        stages.classify = lambda batch: np.array([[0.55], [0.55], [0.0], [1.0]], np.float32)
+        stages.segment = segment
+        masks = screen_volume(volume, stages).masks
+        kept[rank] = [int(masks[k].sum()) for k in range(4)]
+    assert kept == {"voxels": [64, 64, 0, 0], "evidence": [0, 0, 0, 100]}

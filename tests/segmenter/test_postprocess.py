@@ -1,5 +1,8 @@
 import numpy as np
 
+import pytest
+
+from mritool.errors import MritoolError
 from mritool.segmenter.postprocess import PostProcessConfig, binarise, clean_slices, keep_largest_component, postprocess_volume
 
 
@@ -29,6 +32,20 @@ def test_volume_config_switches_the_filter():
     assert postprocess_volume(probabilities, PostProcessConfig(largest_component_per_volume=True)).sum() == 16
 
 
+def test_evidence_ranks_lesions_by_probability_times_the_slices_classifier_score():
+    probabilities = np.zeros((3, 16, 16), np.float32)
+    probabilities[0:2, 0:4, 0:4] = 0.9  # 32 voxels on two slices
+    probabilities[2, 8:13, 8:13] = 0.9  # 25 voxels on the third, not touching them
+    by_evidence = PostProcessConfig(0.5, 0, True, "evidence")
+    assert postprocess_volume(probabilities, PostProcessConfig(0.5, 0, True)).sum() == 32
+    assert postprocess_volume(probabilities, by_evidence).sum() == 32  # no classifier: probability mass
+    assert postprocess_volume(probabilities, by_evidence, np.array([0.5, 0.5, 1.0]))[2].sum() == 25
+    assert postprocess_volume(probabilities, PostProcessConfig(0.5, 0, True), np.array([0.5, 0.5, 1.0])).sum() == 32
+
+
 def test_config_round_trip():
-    config = PostProcessConfig(0.4, 12, True)
+    config = PostProcessConfig(0.4, 12, True, "evidence")
     assert PostProcessConfig.from_dict(config.to_dict()) == config
+    assert PostProcessConfig.from_dict({"threshold": 0.4, "largest_component_per_volume": True}).lesion_rank == "voxels"
+    with pytest.raises(MritoolError, match="lesion rank must be one of voxels, evidence"):
+        PostProcessConfig(0.4, 0, True, "size")
