@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from mritool.machine import describe_machine
+from mritool.segmenter.scoring import patient_dice
 
 
 def arguments(doc: str, data: bool = True, models: str | None = "one", repeats: int | None = None) -> argparse.ArgumentParser:
@@ -39,3 +40,18 @@ def in_turns(cases: list, repeats: int, run) -> tuple[dict, dict]:
             results[case] = run(case, round_)
             walls[case].append(time.perf_counter() - started)
     return walls, results
+
+
+def fold_dice_table(slices, truth, cases: dict, title: str) -> dict:
+    """Per-patient Dice (patient_id -> Dice) of each case's masks over out-of-fold ``slices`` (with their
+    ``fold``), printed as a table: each fold's mean / median, all patients', the worst patient."""
+    fold_of = slices.groupby("patient_id")["fold"].first()
+    dice = {name: patient_dice(slices, truth, masks).set_index("patient_id")["dice"] for name, masks in cases.items()}
+    print(title)
+    print("| fold | " + " | ".join(cases) + " |\n|---:|" + "---:|" * len(cases))
+    for fold in sorted(fold_of.unique()):
+        cells = [f"{d[fold_of == fold].mean():.3f} / {d[fold_of == fold].median():.3f}" for d in dice.values()]
+        print(f"| {fold} | " + " | ".join(cells) + " |")
+    print(f"| all {len(fold_of)} | " + " | ".join(f"{d.mean():.3f} / {d.median():.3f}" for d in dice.values()) + " |")
+    print("| worst patient | " + " | ".join(f"{d.min():.3f}" for d in dice.values()) + " |")
+    return dice

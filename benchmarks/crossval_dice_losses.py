@@ -21,13 +21,13 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage
 
-from _common import arguments, start
+from _common import arguments, fold_dice_table, start
 from mritool.bundle.model_folder import ModelFolder
 from mritool.bundle.postprocessing import PostProcessConfig
 from mritool.data.labelled import labelled_data
 from mritool.recipes.crossval import out_of_fold
 from mritool.segmenter.postprocess import binarise
-from mritool.segmenter.scoring import patient_dice, patient_rows, postprocess_by_patient
+from mritool.segmenter.scoring import patient_rows, postprocess_by_patient
 
 EVERY_LESION = PostProcessConfig(threshold=0.4, min_area_px=0, largest_component_per_volume=False)
 LARGEST_LESION = PostProcessConfig(threshold=0.4, min_area_px=0, largest_component_per_volume=True)
@@ -56,16 +56,8 @@ def main():
         "true gate": postprocess_by_patient(oof.slices, true_gate, LARGEST_LESION),
         "true lesions": true_lesions(oof.slices, true_gate, oof.truth),
     }
-    fold_of = oof.slices.groupby("patient_id")["fold"].first()
-    dice = {name: patient_dice(oof.slices, oof.truth, masks).set_index("patient_id")["dice"]
-            for name, masks in cases.items()}
-    print("per-patient Dice mean / median of each fold's held-out patients (probability 0.4, no minimum area)")
-    print("| fold | " + " | ".join(cases) + " |\n|---:|" + "---:|" * len(cases))
-    for fold in oof.folds:
-        cells = [f"{d[fold_of == fold].mean():.3f} / {d[fold_of == fold].median():.3f}" for d in dice.values()]
-        print(f"| {fold} | " + " | ".join(cells) + " |")
-    print(f"| all {len(fold_of)} | " + " | ".join(f"{d.mean():.3f} / {d.median():.3f}" for d in dice.values()) + " |")
-    print("| worst patient | " + " | ".join(f"{d.min():.3f}" for d in dice.values()) + " |")
+    fold_dice_table(oof.slices, oof.truth, cases,
+                    "per-patient Dice mean / median of each fold's held-out patients (probability 0.4, no minimum area)")
 
 
 if __name__ == "__main__":

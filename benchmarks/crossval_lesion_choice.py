@@ -17,13 +17,14 @@ no minimum area, the pooled choice of docs/cv/pooled. ``--classifier-scores`` ta
 from pathlib import Path
 
 import numpy as np
-from _common import arguments, start
+
+from _common import arguments, fold_dice_table, start
 from mritool.bundle.card import TARGET_SENSITIVITY
 from mritool.classifier.screening_metrics import choose_threshold
 from mritool.data.labelled import labelled_data
 from mritool.recipes.crossval import out_of_fold, read_classifier_scores
 from mritool.segmenter.postprocess import keep_largest_component, lesion_evidence
-from mritool.segmenter.scoring import patient_dice, patient_rows
+from mritool.segmenter.scoring import patient_rows
 
 PROBABILITY = 0.4
 
@@ -51,16 +52,8 @@ def main():
         masks = (maps[rows] >= PROBABILITY).astype(np.uint8)
         for name, rule in rules.items():
             predicted[name][rows] = rule(masks, maps[rows], oof.scores[rows])
-    fold_of = oof.slices.groupby("patient_id")["fold"].first()
-    dice = {name: patient_dice(oof.slices, oof.truth, masks).set_index("patient_id")["dice"]
-            for name, masks in predicted.items()}
-    print(f"per-patient Dice mean / median, each fold gated at the threshold chosen without it, probability {PROBABILITY}")
-    print("| fold | " + " | ".join(rules) + " |\n|---:|" + "---:|" * len(rules))
-    for fold in oof.folds:
-        cells = [f"{d[fold_of == fold].mean():.3f} / {d[fold_of == fold].median():.3f}" for d in dice.values()]
-        print(f"| {fold} | " + " | ".join(cells) + " |")
-    print(f"| all {len(fold_of)} | " + " | ".join(f"{d.mean():.3f} / {d.median():.3f}" for d in dice.values()) + " |")
-    print("| worst patient | " + " | ".join(f"{d.min():.3f}" for d in dice.values()) + " |")
+    dice = fold_dice_table(oof.slices, oof.truth, predicted, "per-patient Dice mean / median, each fold gated at the "
+                           f"threshold chosen without it, probability {PROBABILITY}")
     by_voxels = dice["largest by voxels"]
     for name, d in dice.items():
         moved = (d - by_voxels)[(d - by_voxels).abs() > 0.001].sort_values()
