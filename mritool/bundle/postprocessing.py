@@ -26,6 +26,11 @@ class PostProcessConfig:
         if self.lesion_rank not in LESION_RANKS:
             raise MritoolError(f"lesion rank must be one of {', '.join(LESION_RANKS)}, not {self.lesion_rank!r}")
 
+    @property
+    def ranks_by_evidence(self) -> bool:
+        """Whether post-processing needs each voxel's evidence: one lesion kept, ranked by evidence."""
+        return self.largest_component_per_volume and self.lesion_rank == "evidence"
+
     def to_dict(self) -> dict:
         return asdict(self)
 

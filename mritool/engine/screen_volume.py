@@ -41,19 +41,21 @@ def screen_volume(volume: Volume, stages: Stages, batch_size: int = 32, timings:
     positives = np.flatnonzero(screened)
     size = segmenter.preprocessing.image_size
     masks = np.zeros((len(positions), size, size), np.uint8)
-    evidence = np.zeros(masks.shape, np.float32)
+    postprocessing = segmenter.postprocessing
+    evidence = np.zeros(masks.shape, np.float32) if postprocessing.ranks_by_evidence else None
     disagreement = {}
     if len(positives):
         with timings.measure("segmenter"):
             maps = segment_volume(volume, positions, stages.segment, segmenter.preprocessing, positives, batch_size)
         if maps.ndim == 4:  # test-time augmentation: average the members, measure how far they disagree
-            members = binarise(maps, segmenter.postprocessing).astype(bool)
+            members = binarise(maps, postprocessing).astype(bool)
             disagreement = {positions[k]: _disagreement(m) for k, m in zip(positives, members)}
             maps = maps.mean(axis=-1)
-        masks[positives] = binarise(maps, segmenter.postprocessing)
-        evidence[positives] = lesion_evidence(maps, scores[positives])
+        masks[positives] = binarise(maps, postprocessing)
+        if evidence is not None:
+            evidence[positives] = lesion_evidence(maps, scores[positives])
     with timings.measure("postprocess"):
-        masks = clean_volume(masks, segmenter.postprocessing, evidence) if len(positions) else masks
+        masks = clean_volume(masks, postprocessing, evidence) if len(positions) else masks
         own_size = {p: resize_mask(m, volume.images[p].shape[:2]) for p, m in zip(positions, masks)}
     flags = input_flags(volume, classifier.input_ranges)
     return VolumePrediction(positions, probabilities, scores, screened, own_size, flags, disagreement)

@@ -46,11 +46,12 @@ def clean_volume(masks: np.ndarray, config: PostProcessConfig, evidence: np.ndar
     masks = clean_slices(masks, config)
     if not config.largest_component_per_volume or not len(masks):
         return masks
-    if config.lesion_rank == "evidence" and evidence is None:
+    if config.ranks_by_evidence and evidence is None:
         raise ValueError("ranking lesions by evidence needs the probabilities")
-    return keep_largest_component(masks, evidence if config.lesion_rank == "evidence" else None)
+    return keep_largest_component(masks, evidence if config.ranks_by_evidence else None)
 
 
 def postprocess_volume(probabilities: np.ndarray, config: PostProcessConfig, slice_scores: np.ndarray | None = None) -> np.ndarray:
     """``slice_scores``: the classifier's screening score of each slice, where one is in front."""
-    return clean_volume(binarise(probabilities, config), config, lesion_evidence(probabilities, slice_scores))
+    evidence = lesion_evidence(probabilities, slice_scores) if config.ranks_by_evidence else None
+    return clean_volume(binarise(probabilities, config), config, evidence)
