@@ -220,6 +220,8 @@ def _stage_options(function):
         click.option("--image-size", default=256, show_default=True, type=click.IntRange(32)),
         click.option("--normalization", default="volume", show_default=True,
                      type=Choices(_constant("mritool.data.preprocessing:NORMALIZATIONS"))),
+        click.option("--neighbour-slices", default=0, show_default=True, type=click.IntRange(0, 4),
+                     help="Feed the FLAIR of this many slices on either side as extra input channels."),
         RESUME_TRAINING, INIT,
         click.option("--schedule", default=FitConfig.schedule, show_default=True, type=click.Choice(SCHEDULES),
                      help="plateau: LR halving, early stopping, best epoch kept; cosine: fixed epochs, final weights kept; "
@@ -253,8 +255,6 @@ def _train_stage(target: str, kwargs: dict):
               help="What the plateau schedule watches and keeps the best epoch by.")
 @click.option("--slice-context/--no-slice-context", default=False, show_default=True,
               help="Screen on scores averaged with the neighbouring slices' (kernel 1/4, 1/2, 1/4).")
-@click.option("--neighbour-slices", default=0, show_default=True, type=click.IntRange(0, 4),
-              help="Feed the FLAIR of this many slices on either side as extra input channels.")
 def train_classifier_command(**kwargs):
     """Train the ResNet50 screening classifier and choose its threshold.
 

@@ -21,11 +21,12 @@ def stem_block(x, filters: int):
     return x
 
 
-def build_resunet(image_size: int = 256, base_filters: int = 16, depth: int = 4) -> keras.Model:
-    """``depth`` poolings; filters double at each level: base, 2*base, ..., base * 2**depth at the bottleneck."""
+def build_resunet(image_size: int = 256, base_filters: int = 16, depth: int = 4, channels: int = 3) -> keras.Model:
+    """``depth`` poolings; filters double at each level: base, 2*base, ..., base * 2**depth at the bottleneck.
+    ``channels``: 3 sequences, plus the FLAIR of neighbouring slices where the preprocessing adds them."""
     if image_size % (2**depth):
         raise ValueError(f"image size {image_size} must be divisible by 2**depth = {2**depth}")
-    inputs = keras.Input((image_size, image_size, 3), name="image")
+    inputs = keras.Input((image_size, image_size, channels), name="image")
     skips = [stem_block(inputs, base_filters)]
     for level in range(1, depth):
         skips.append(residual_block(layers.MaxPooling2D()(skips[-1]), base_filters * 2**level))

@@ -47,7 +47,8 @@ def train_segmenter(
     steps = fit_config.steps_per_epoch or math.ceil(train_positives / (1 - negative_fraction) / fit_config.batch_size)
     initial = started_from(init, "segmenter") if init is not None else None
     model, initial_epoch = starting_model(
-        out_dir, "segmenter", resume, init, preprocessing, lambda: build_resunet(preprocessing.image_size, base_filters, depth),
+        out_dir, "segmenter", resume, init, preprocessing,
+        lambda: build_resunet(preprocessing.image_size, base_filters, depth, preprocessing.channels),
         fit_config, steps, FocalTverskyLoss(alpha, gamma), [DiceCoefficient()],
     )
     training = fit(model, train_ds, validation_ds, out_dir, "segmenter", fit_config, steps, "val_loss", initial_epoch)

@@ -69,22 +69,28 @@ def test_segmenter_sees_only_slices_screened_on_their_volume_context(messy_scans
     assert not (ok["predicted_tumor"] & ~ok["screened_positive"]).any()
 
 
-def test_a_classifier_fed_neighbour_slices_screens_a_folder_with_unreadable_slices(messy_scans, tiny_models, phantoms,
-                                                                                  tmp_path):
+@pytest.mark.parametrize("kind", ["classifier", "segmenter"])
+def test_a_stage_fed_neighbour_slices_screens_a_folder_with_unreadable_slices(kind, messy_scans, tiny_models, phantoms,
+                                                                             tmp_path):
     from mritool.bundle.fit_config import FitConfig
     from mritool.classifier.train import train_classifier
     from mritool.data.preprocessing import PreprocessConfig
+    from mritool.segmenter.train import train_segmenter
 
     models = tmp_path / "models"
     shutil.copytree(tiny_models, models)
-    card = train_classifier(phantoms, models, FitConfig(epochs=1, batch_size=4, steps_per_epoch=2),
-                            PreprocessConfig(image_size=32, neighbour_slices=1), validation_fraction=0.34)
+    train, options = (train_classifier, {}) if kind == "classifier" else (train_segmenter, {"base_filters": 4, "depth": 2})
+    card = train(phantoms, models, FitConfig(epochs=1, batch_size=4, steps_per_epoch=2),
+                 PreprocessConfig(image_size=32, neighbour_slices=1), validation_fraction=0.34, **options)
     assert card.preprocessing.channels == 5
+    classifier = json.loads((models / "classifier.json").read_text())
+    (models / "classifier.json").write_text(json.dumps({**classifier, "threshold": 0.0}))  # every slice reaches the segmenter
     stages = Stages.open(models).load()
-    assert stages.folder.classifier.preprocessing.neighbour_slices == 1
+    assert getattr(stages.folder, kind).preprocessing.neighbour_slices == 1
     slices = screen(messy_scans, stages=stages, out_dir=tmp_path / "out", qa="none").slices
     ok = slices[slices["status"] == "ok"]
     assert len(ok) == len(slices) - 4 and ok["tumor_probability"].between(0, 1).all()
+    assert ok["screened_positive"].all() and ok["predicted_area_px"].notna().all()
 
 
 def test_outputs_on_disk(screened, messy_scans):
