@@ -59,14 +59,15 @@ def tiny_models(phantoms, tmp_path_factory) -> Path:
     from mritool.data.preprocessing import PreprocessConfig
     from mritool.segmenter.train import train_segmenter
     from mritool.bundle.fit_config import FitConfig
+    from mritool.training.fit import discard_checkpoint
 
     models = tmp_path_factory.mktemp("models")
     preprocessing = PreprocessConfig(image_size=32)
     fit_config = FitConfig(epochs=1, batch_size=4, steps_per_epoch=2)
     train_classifier(phantoms, models, fit_config, preprocessing, validation_fraction=0.34)
     train_segmenter(phantoms, models, fit_config, preprocessing, validation_fraction=0.34, base_filters=4, depth=2)
-    # The resume state (the classifier's optimizer moments, 277 MB) is read by no test, and copied by many.
-    shutil.rmtree(models / "checkpoints")
+    for stage in ("classifier", "segmenter"):  # the resume state (277 MB) is read by no test, copied by many
+        discard_checkpoint(models, stage)
     return models
 
 
