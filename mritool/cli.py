@@ -334,7 +334,7 @@ def tune_command(**kwargs):
 
 
 @main.command("ensemble")
-@click.argument("members", nargs=-1, required=True, type=click.Path(file_okay=False))
+@click.argument("members", nargs=-1, type=click.Path(file_okay=False))
 @_options(DATA, MODEL_OUT)
 @click.option("--segmenter", "segmenters", multiple=True, type=click.Path(file_okay=False),
               help="Model folder whose segmenter is copied beside the ensemble and re-tuned behind it; given "
@@ -342,14 +342,16 @@ def tune_command(**kwargs):
 def ensemble_command(**kwargs):
     """Average classifiers trained on one split into one screening classifier and choose its threshold
     (and segmenters into one segmenter, with --segmenter given more than once; one classifier with two or
-    more --segmenter is kept as it is, the segmenters' mean put behind it).
+    more --segmenter is kept as it is, the segmenters' mean put behind it; no classifier, the segmenters'
+    mean alone). Members may be shown different neighbour slices: each reads its own channels of the
+    widest member's input.
 
     \b
     Example:
       mritool ensemble runs/cls_s1 runs/cls_s2 runs/cls_s3 --data ../shared/data/lgg/kaggle_3m \\
           --out runs/ensemble --segmenter runs/seg_s1 --segmenter runs/seg_s2
     """
-    card = _library("mritool.recipes.ensemble:ensemble_classifiers", keras=True)(command=_command_line(), **kwargs)
+    card = _library("mritool.recipes.ensemble:ensemble", keras=True)(command=_command_line(), **kwargs)
     _echo_metrics({key: value for key, value in card.validation_metrics.items() if not isinstance(value, dict)})
 
 

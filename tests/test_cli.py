@@ -79,6 +79,8 @@ def test_ensemble_of_folders_without_classifiers(run, phantoms, tmp_path):
         (tmp_path / member).mkdir()  # folders that hold no model
     _one_line_error(run("ensemble", tmp_path / "a", tmp_path / "b", "--data", phantoms, "--out", tmp_path / "e"),
                     "model card missing")
+    _one_line_error(run("ensemble", "--segmenter", tmp_path / "a", "--data", phantoms, "--out", tmp_path / "e"),
+                    "--segmenter at least twice")
 
 
 def test_qa_on_a_missing_table(run, tmp_path):

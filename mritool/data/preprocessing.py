@@ -15,7 +15,7 @@ repeated at the ends of the stack) after a slice's own three channels, so a mode
 faint abnormality continues through the volume.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Iterable
 
 import numpy as np
@@ -53,6 +53,15 @@ class PreprocessConfig:
     def neighbour_offsets(self) -> list[int]:
         k = self.neighbour_slices
         return [offset for offset in range(-k, k + 1) if offset]
+
+    def member_channels(self, member: "PreprocessConfig") -> list[int]:
+        """The channels of this config's input that make ``member``'s input, in its order: a model shown
+        fewer neighbour slices but otherwise preprocessed alike reads its input out of this one (a volume's
+        readable slices are z-scored alike either way), so an ensemble can hold both."""
+        if member.neighbour_slices > self.neighbour_slices or replace(member, neighbour_slices=self.neighbour_slices) != self:
+            raise MritoolError(f"preprocessing {member.to_dict()} is not part of {self.to_dict()}")
+        offsets = self.neighbour_offsets
+        return [0, 1, 2] + [3 + offsets.index(offset) for offset in member.neighbour_offsets]
 
     def to_dict(self) -> dict:
         return {**asdict(self), "channel_order": list(self.channel_order)}

@@ -24,6 +24,17 @@ from mritool.segmenter.tuning import tune_on_every_slice
 from mritool.data.labelled import evaluation_split, labelled_data
 
 
+def ensemble(members, out_dir, data_root, segmenters=(), command: str | None = None) -> ClassifierCard | SegmenterCard:
+    """``mritool ensemble``: the classifiers ``members`` averaged (with ``segmenters`` as
+    ``ensemble_classifiers`` puts them), or without classifiers the segmenters' mean alone; returns the card
+    written last."""
+    if members:
+        return ensemble_classifiers(members, out_dir, data_root, segmenters, command)
+    if len(segmenters) < 2:
+        raise MritoolError("ensemble needs classifier folders, or --segmenter at least twice")
+    return ensemble_segmenters(segmenters, out_dir, data_root, command)
+
+
 def ensemble_classifiers(members, out_dir, data_root, segmenters=(), command: str | None = None) -> ClassifierCard:
     """Write the ensemble of the classifiers in the folders ``members`` to ``out_dir``; returns its card.
     With ``segmenters`` (folders), that segmenter is copied beside it, or their ensemble written there,
@@ -45,20 +56,20 @@ def ensemble_classifiers(members, out_dir, data_root, segmenters=(), command: st
 
 
 def _average_classifiers(members, out_dir, data, command: str | None) -> ClassifierCard:
-    model, cards, weights = _average(members, out_dir, "classifier")
+    model, preprocessing, cards, weights = _average(members, out_dir, "classifier")
     validation = data.subset(evaluation_split(out_dir), "validation")
     first = cards[0]
     runtime = runnable(first.runtime)
     card = ClassifierCard(
-        preprocessing=first.preprocessing,
-        model={"architecture": f"mean of {len(cards)} classifiers", "image_size": first.preprocessing.image_size,
+        preprocessing=preprocessing,
+        model={"architecture": f"mean of {len(cards)} classifiers", "image_size": preprocessing.image_size,
                "members": _members(members, cards)},
         runtime=runtime,
         training={"members": [c.training for c in cards]},
         data=first.data,
         input_ranges=first.input_ranges,
         reproduce=command,
-        **operating_point(make_predictor(model, runtime, weights), first.preprocessing, data, validation,
+        **operating_point(make_predictor(model, runtime, weights), preprocessing, data, validation,
                           out_dir, first.target_sensitivity),
     )
     write_card(out_dir, card)
@@ -78,16 +89,16 @@ def _copy_classifier(member, out_dir) -> ClassifierCard:
 def ensemble_segmenters(members, out_dir, data_root, command: str | None = None) -> SegmenterCard:
     """Write the ensemble of the segmenters in the folders ``members`` to ``out_dir``, its post-processing
     tuned on every validation slice (and behind the classifier if ``out_dir`` has one); returns its card."""
-    model, cards, weights = _average(members, out_dir, "segmenter")
+    model, preprocessing, cards, weights = _average(members, out_dir, "segmenter")
     data = labelled_data(data_root)
     validation = data.subset(evaluation_split(out_dir), "validation")
     first = cards[0]
     runtime = runnable(first.runtime)
     postprocessing, metrics = tune_on_every_slice(data, validation, make_predictor(model, runtime, weights),
-                                                  first.preprocessing, out_dir)
+                                                  preprocessing, out_dir)
     card = SegmenterCard(
-        preprocessing=first.preprocessing,
-        model={"architecture": f"mean of {len(cards)} segmenters", "image_size": first.preprocessing.image_size,
+        preprocessing=preprocessing,
+        model={"architecture": f"mean of {len(cards)} segmenters", "image_size": preprocessing.image_size,
                "members": _members(members, cards)},
         loss=first.loss,
         runtime=runtime,
@@ -104,19 +115,21 @@ def ensemble_segmenters(members, out_dir, data_root, command: str | None = None)
 
 
 def _average(members, out_dir, kind: str):
-    """(averaged model, member cards, its weights file) after checking the members agree; writes the
-    weights and the members' split to ``out_dir``."""
+    """(averaged model, its preprocessing, member cards, its weights file) after checking the members agree;
+    writes the weights and the members' split to ``out_dir``. Members shown different neighbour slices take
+    the widest member's input, each reading its own channels out of it."""
     member_dirs, out_dir = [Path(d) for d in members], Path(out_dir)
     _require_outside(out_dir, member_dirs)
     folders = [ModelFolder.open(d, needs=(kind,)) for d in member_dirs]
     cards = [folder.card(kind) for folder in folders]
-    _require_same(member_dirs, cards)
-    model = average_models([folder.keras_model(kind) for folder in folders], kind)
+    preprocessing = max((card.preprocessing for card in cards), key=lambda p: p.neighbour_slices)
+    channels = _require_same(member_dirs, cards, preprocessing)
+    model = average_models([folder.keras_model(kind) for folder in folders], kind, channels)
     out_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(member_dirs[0] / "split.json", out_dir / "split.json")
     weights = weights_path(out_dir, kind)
     save_atomic(weights, model.save)
-    return model, cards, weights
+    return model, preprocessing, cards, weights
 
 
 def _members(member_dirs, cards) -> list[dict]:
@@ -124,16 +137,21 @@ def _members(member_dirs, cards) -> list[dict]:
              "validation_metrics": c.validation_metrics, "reproduce": c.reproduce} for d, c in zip(member_dirs, cards)]
 
 
-def _require_same(member_dirs: list[Path], cards) -> None:
-    """Members must see the same inputs, come from one split and (classifiers) aim at one sensitivity."""
+def _require_same(member_dirs: list[Path], cards, preprocessing) -> list[list[int]]:
+    """Members must see the same inputs (up to neighbour slices), come from one split and (classifiers) aim at
+    one sensitivity; returns the channels of the ensemble's input each member takes."""
     first = member_dirs[0]
     _require_split(first, member_dirs[1:])
-    for folder, card in zip(member_dirs[1:], cards[1:]):
-        if card.preprocessing != cards[0].preprocessing:
-            raise MritoolError(f"{folder}: preprocessing {card.preprocessing.to_dict()} differs from {first}'s "
-                               f"{cards[0].preprocessing.to_dict()}")
+    channels = []
+    for folder, card in zip(member_dirs, cards):
+        try:
+            channels.append(preprocessing.member_channels(card.preprocessing))
+        except MritoolError:
+            raise MritoolError(f"{folder}: preprocessing {card.preprocessing.to_dict()} differs from the other "
+                               f"members' {preprocessing.to_dict()} beyond neighbour slices") from None
         if getattr(card, "target_sensitivity", None) != getattr(cards[0], "target_sensitivity", None):
             raise MritoolError(f"{folder}: target sensitivity {card.target_sensitivity} differs from {first}'s")
+    return channels
 
 
 def _require_outside(out_dir: Path, member_dirs: list[Path]) -> None:

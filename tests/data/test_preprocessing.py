@@ -93,6 +93,21 @@ def test_selected_slices_are_normalised_over_all_positions(neighbours):
     assert volume_input(volume, volume.readable(), config, selected=[]).shape == (0, 16, 16, config.channels)
 
 
+@pytest.mark.parametrize("order", [(0, 1, 2), (1, 0, 2)])
+def test_a_model_shown_fewer_neighbours_reads_its_input_out_of_a_wider_one(order):
+    volume = _volume(6, unreadable={3})
+    wide = PreprocessConfig(image_size=16, channel_order=order, neighbour_slices=2)
+    wide_input = volume_input(volume, volume.readable(), wide)
+    for neighbours, channels in ((0, [0, 1, 2]), (1, [0, 1, 2, 4, 5]), (2, [0, 1, 2, 3, 4, 5, 6])):
+        member = PreprocessConfig(image_size=16, channel_order=order, neighbour_slices=neighbours)
+        assert wide.member_channels(member) == channels
+        np.testing.assert_array_equal(wide_input[..., channels], volume_input(volume, volume.readable(), member))
+    with pytest.raises(MritoolError, match="not part of"):
+        PreprocessConfig(image_size=16, channel_order=order).member_channels(wide)
+    with pytest.raises(MritoolError, match="not part of"):
+        wide.member_channels(PreprocessConfig(image_size=16, channel_order=order, normalization="slice"))
+
+
 def test_neighbour_slices_round_trip_and_are_bounded():
     config = PreprocessConfig(image_size=64, neighbour_slices=2)
     assert PreprocessConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config

@@ -10,7 +10,7 @@ from mritool.bundle.model_folder import ModelFolder
 from mritool.bundle.ensemble import OUTPUTS
 from mritool.data.preprocessing import volume_input
 from mritool.errors import MritoolError
-from mritool.recipes.ensemble import ensemble_classifiers, ensemble_segmenters
+from mritool.recipes.ensemble import ensemble as make_ensemble, ensemble_classifiers, ensemble_segmenters
 from mritool.recipes.screen import screen
 from mritool.data.labelled import labelled_data
 
@@ -86,6 +86,35 @@ def test_one_classifier_is_kept_as_it_is_with_the_segmenters_mean_behind_it(phan
     segmenter = json.loads((tmp_path / "out" / "segmenter.json").read_text())
     assert segmenter["model"]["architecture"] == "mean of 2 segmenters"
     assert segmenter["postprocessing_tuning"]["scope"].startswith("validation patients, behind the classifier")
+
+
+def test_segmenters_shown_different_neighbour_slices_each_read_their_own_channels(phantoms, tiny_models, tmp_path):
+    from mritool.bundle.fit_config import FitConfig
+    from mritool.data.preprocessing import PreprocessConfig
+    from mritool.segmenter.train import train_segmenter
+
+    wide = tmp_path / "neighbours"
+    train_segmenter(phantoms, wide, FitConfig(epochs=1, batch_size=4, steps_per_epoch=2),
+                    PreprocessConfig(image_size=32, neighbour_slices=1), split_path=tiny_models / "split.json",
+                    base_filters=4, depth=2)
+    folder = tmp_path / "mixed"
+    card = make_ensemble([], folder, phantoms, segmenters=[tiny_models, wide])  # no classifier: the segmenters alone
+    assert card.preprocessing.neighbour_slices == 1 and card.model["architecture"] == "mean of 2 segmenters"
+
+    volume = labelled_data(phantoms).volumes[0]
+    maps = []
+    for models in (tiny_models, wide, folder):
+        opened = ModelFolder.open(models, needs=("segmenter",))
+        inputs = volume_input(volume, volume.readable(), opened.segmenter.preprocessing)
+        maps.append(opened.keras_model("segmenter").predict(inputs, verbose=0))
+    assert not np.allclose(maps[0], maps[1], atol=1e-3)
+    np.testing.assert_allclose(maps[2], (maps[0] + maps[1]) / 2, atol=1e-5)
+
+    for name in ("classifier.keras", "classifier.json"):  # a classifier in front: screened on the card's runtime
+        shutil.copyfile(tiny_models / name, folder / name)
+    assert (screen(phantoms, folder, tmp_path / "out", qa="none").slices["status"] == "ok").all()
+    with pytest.raises(MritoolError, match="at least twice"):
+        make_ensemble([], tmp_path / "one", phantoms, segmenters=[wide])
 
 
 def test_members_must_share_inputs_and_split(phantoms, tiny_models, tmp_path):
