@@ -147,8 +147,8 @@ def _require_same(member_dirs: list[Path], cards, preprocessing) -> list[list[in
         try:
             channels.append(preprocessing.member_channels(card.preprocessing))
         except MritoolError:
-            raise MritoolError(f"{folder}: preprocessing {card.preprocessing.to_dict()} differs from the other "
-                               f"members' {preprocessing.to_dict()} beyond neighbour slices") from None
+            raise MritoolError(f"{folder}: preprocessing {card.preprocessing.to_dict()} differs from the widest "
+                               f"member's {preprocessing.to_dict()} beyond neighbour slices") from None
         if getattr(card, "target_sensitivity", None) != getattr(cards[0], "target_sensitivity", None):
             raise MritoolError(f"{folder}: target sensitivity {card.target_sensitivity} differs from {first}'s")
     return channels
