@@ -26,7 +26,7 @@ def average_models(members: list, kind: str, channels: list | None = None):
     if len(members) < 2:
         raise MritoolError(f"an ensemble needs at least two {kind}s, not {len(members)}")
     widths = [member.input_shape[-1] for member in members]
-    channels = channels or [list(range(width)) for width in widths]
+    channels = channels or [list(range(max(widths)))] * len(members)  # members of other widths are refused below
     width = max(max(c) for c in channels) + 1
     shapes = {tuple(member.input_shape[1:-1]) for member in members}
     if len(shapes) > 1 or [len(c) for c in channels] != widths:
