@@ -321,6 +321,9 @@ def train_all_command(**kwargs):
               help="Validation slice sensitivity the threshold must reach (default: the card's).")
 @click.option("--slice-context/--no-slice-context", default=None, help="Screen on scores averaged with the "
               "neighbouring slices' (kernel 1/4, 1/2, 1/4); default: as the card has it.")
+@click.option("--confirm/--no-confirm", default=None, help="The classifier passes slices at sensitivity 0.995 and the "
+              "segmenter confirms them, at the target sensitivity, by the mean of the screening score and its highest "
+              "probability on the slice; default: as the segmenter card has it.")
 def tune_command(**kwargs):
     """Choose the classifier's threshold again and re-tune the segmenter's post-processing behind it.
 
@@ -364,6 +367,9 @@ def ensemble_command(**kwargs):
 @click.option("--classifier-scores", type=click.Path(exists=True, dir_okay=False),
               help="slices.csv of an earlier crossval with the same folds: its classifier scores stand in for the "
                    "folders' classifiers, which they then need not hold (a new segmenter recipe, the same screening).")
+@click.option("--confirm", is_flag=True, help="Choose a classifier gate at sensitivity 0.995 and the segmenter's "
+              "confirmation at the target sensitivity (as `tune --confirm` does); sensitivity and specificity are then "
+              "the confirmed slices'.")
 def crossval_command(**kwargs):
     """Pool the folds' held-out predictions: the threshold and post-processing chosen on all of them, and
     each fold scored at the choice made on the other folds (its mean and worst).

@@ -34,6 +34,7 @@ CARD_VERSION = 2
 UPGRADABLE_VERSIONS = (1,)
 KINDS = ("classifier", "segmenter")
 TARGET_SENSITIVITY = 0.97  # the validation slice sensitivity a classifier's threshold must reach
+GATE_SENSITIVITY = 0.995  # the classifier's, where the segmenter confirms the slices it passes (at the target)
 NO_CONTEXT = (1.0,)
 
 

@@ -7,7 +7,6 @@ from mritool.errors import MritoolError
 LESION_RANKS = ("voxels", "evidence")
 
 
-
 @dataclass(frozen=True)
 class PostProcessConfig:
     threshold: float = 0.5
@@ -17,6 +16,10 @@ class PostProcessConfig:
     # classifier score), so that a large region the classifier doubts loses to the tumor it is sure of;
     # cards written before the choice existed rank by voxels
     lesion_rank: str = "voxels"
+    # a screened slice keeps its outline only where the mean of its screening score and the segmenter's
+    # highest probability on it reaches this: the two stages confirm each other, so a classifier gate
+    # chosen for a higher sensitivity costs fewer false slices (0: every screened slice is kept)
+    confirm_threshold: float = 0.0
 
     def __post_init__(self):
         if not 0 < self.threshold < 1:
@@ -25,6 +28,13 @@ class PostProcessConfig:
             raise MritoolError(f"minimum area must be at least 0 pixels, not {self.min_area_px}")
         if self.lesion_rank not in LESION_RANKS:
             raise MritoolError(f"lesion rank must be one of {', '.join(LESION_RANKS)}, not {self.lesion_rank!r}")
+        if not 0 <= self.confirm_threshold < 1:
+            raise MritoolError(f"confirmation threshold must be at least 0 and below 1, not {self.confirm_threshold}")
+
+    @property
+    def confirms(self) -> bool:
+        """Whether post-processing needs each slice's screening score to confirm it."""
+        return self.confirm_threshold > 0
 
     @property
     def ranks_by_evidence(self) -> bool:
@@ -36,5 +46,5 @@ class PostProcessConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> "PostProcessConfig":
-        keys = ("threshold", "min_area_px", "largest_component_per_volume", "lesion_rank")
+        keys = ("threshold", "min_area_px", "largest_component_per_volume", "lesion_rank", "confirm_threshold")
         return cls(**{key: data[key] for key in keys if key in data})

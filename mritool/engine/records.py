@@ -10,20 +10,24 @@ from mritool.volumes.image import resize_mask
 
 def slice_records(volume: Volume, prediction: VolumePrediction, mask_files: dict[int, str]) -> list[dict]:
     """Records in the volume's slice order; ``mask_files`` says where each predicted mask was written."""
-    screened = {p: (float(prob), float(score), bool(flag)) for p, prob, score, flag in
-                zip(prediction.positions, prediction.probabilities, prediction.scores, prediction.screened)}
+    screened = {p: (float(prob), float(score), bool(flag), None if np.isnan(confirmation) else float(confirmation), bool(kept))
+                for p, prob, score, flag, confirmation, kept in
+                zip(prediction.positions, prediction.probabilities, prediction.scores, prediction.screened,
+                    prediction.confirmation, prediction.confirmed)}
     voxel_mm3 = float(np.prod(volume.spacing)) if volume.spacing else None
     records = []
     for position, ref in enumerate(volume.refs):
         if ref.error:
             records.append({"status": "error", "error": ref.error})
             continue
-        probability, score, positive = screened[position]
+        probability, score, positive, confirmation, kept = screened[position]
         predicted = prediction.masks[position].astype(bool)
         record = {
             "tumor_probability": probability,
             "screening_score": score,
             "screened_positive": positive,
+            "confirmation_score": confirmation,
+            "confirmed": kept,
             "predicted_tumor": bool(predicted.any()),
             "predicted_area_px": int(predicted.sum()),
             "predicted_mask_path": mask_files[position],

@@ -1,7 +1,7 @@
 """The engine's one pure function: a patient volume and the two stages in, the predictions out.
 
 Classify every readable slice, add slice context along the volume, segment the slices screened
-positive, post-process the volume, bring each mask back to its slice's own size. No file I/O, no
+positive, confirm them where the card asks for it, post-process the volume, bring each mask back to its slice's own size. No file I/O, no
 threads, no global state: this is what a local runner or a cluster maps over patients.
 """
 
@@ -13,7 +13,7 @@ from mritool.classifier.predict import classify_volume, screening_scores
 from mritool.engine.input_checks import input_flags
 from mritool.engine.stages import Stages
 from mritool.engine.timings import StageTimings
-from mritool.segmenter.postprocess import binarise, clean_volume, lesion_evidence
+from mritool.segmenter.postprocess import binarise, clean_volume, confirmation_scores, confirmed, lesion_evidence
 from mritool.segmenter.predict import segment_volume
 from mritool.volumes import Volume
 from mritool.volumes.image import resize_mask
@@ -25,6 +25,8 @@ class VolumePrediction:
     probabilities: np.ndarray  # the classifier's own, per readable slice
     scores: np.ndarray  # with slice context: what the threshold applies to
     screened: np.ndarray  # bool
+    confirmation: np.ndarray  # mean of the screening score and the segmenter's highest probability; NaN where not segmented
+    confirmed: np.ndarray  # bool: screened, and confirmed where the card confirms
     masks: dict[int, np.ndarray]  # position -> uint8 {0, 1} mask at the slice's own size
     input_flags: dict[int, str]  # position -> why the slice is unlike the training data, where it is
     disagreement: dict[int, tuple[int, int]] = field(default_factory=dict)  # with TTA: (xor, union) pixels of the members
@@ -43,6 +45,7 @@ def screen_volume(volume: Volume, stages: Stages, batch_size: int = 32, timings:
     masks = np.zeros((len(positions), size, size), np.uint8)
     postprocessing = segmenter.postprocessing
     evidence = np.zeros(masks.shape, np.float32) if postprocessing.ranks_by_evidence else None
+    confirmation, kept = np.full(len(positions), np.nan), screened.copy()
     disagreement = {}
     if len(positives):
         with timings.measure("segmenter"):
@@ -51,6 +54,9 @@ def screen_volume(volume: Volume, stages: Stages, batch_size: int = 32, timings:
             members = binarise(maps, postprocessing).astype(bool)
             disagreement = {positions[k]: _disagreement(m) for k, m in zip(positives, members)}
             maps = maps.mean(axis=-1)
+        confirmation[positives] = confirmation_scores(maps, scores[positives])
+        kept[positives] = confirmed(maps, postprocessing, scores[positives])
+        maps = maps * kept[positives, None, None]
         masks[positives] = binarise(maps, postprocessing)
         if evidence is not None:
             evidence[positives] = lesion_evidence(maps, scores[positives])
@@ -58,7 +64,7 @@ def screen_volume(volume: Volume, stages: Stages, batch_size: int = 32, timings:
         masks = clean_volume(masks, postprocessing, evidence) if len(positions) else masks
         own_size = {p: resize_mask(m, volume.images[p].shape[:2]) for p, m in zip(positions, masks)}
     flags = input_flags(volume, classifier.input_ranges)
-    return VolumePrediction(positions, probabilities, scores, screened, own_size, flags, disagreement)
+    return VolumePrediction(positions, probabilities, scores, screened, confirmation, kept, own_size, flags, disagreement)
 
 
 def _disagreement(members: np.ndarray) -> tuple[int, int]:

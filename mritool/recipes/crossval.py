@@ -12,6 +12,10 @@ reported one by one, with their mean and worst, never the best alone.
 A new segmenter recipe is cross-validated behind the classifiers of an earlier cross-validation without
 training them again: its ``slices.csv`` supplies each held-out slice's classifier score, and the fold
 folders then need only segmenters, holding out the same patients fold for fold.
+
+With ``confirm``, the classifier's threshold is a gate chosen for ``GATE_SENSITIVITY``, the segmenter
+confirms the slices it passes at the target sensitivity, and the sensitivity and specificity reported are
+the confirmed slices'.
 """
 
 import json
@@ -21,17 +25,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mritool.bundle.card import TARGET_SENSITIVITY
+from mritool.bundle.card import GATE_SENSITIVITY, TARGET_SENSITIVITY
 from mritool.bundle.model_folder import ModelFolder
 from mritool.bundle.postprocessing import PostProcessConfig
-from mritool.classifier.screening_metrics import choose_threshold, roc_auc, screening_metrics
+from mritool.classifier.screening_metrics import choose_threshold, roc_auc
 from mritool.classifier.operating_point import patient_scores
 from mritool.engine.stages import Stages
 from mritool.errors import MritoolError
 from mritool.io import write_csv_atomic, write_text_atomic
+from mritool.metrics.confusion import sensitivity_specificity
 from mritool.runtimes import load_predictor, runnable
+from mritool.segmenter.postprocess import confirmed
 from mritool.segmenter.scoring import patient_dice, patient_maps, postprocess_by_patient
-from mritool.segmenter.tuning import tune_postprocessing
+from mritool.segmenter.tuning import tune_behind
 from mritool.data.labelled import LabelledData, evaluation_split, labelled_data, truth_masks
 
 
@@ -114,28 +120,27 @@ def _committed_scores(table: pd.DataFrame, validation: pd.DataFrame, folder: Pat
     return rows["tumor_probability"].to_numpy(float), rows["screening_score"].to_numpy(float)
 
 
-def choose(oof: OutOfFold, rows: np.ndarray, target_sensitivity: float) -> tuple[float, PostProcessConfig]:
-    """The threshold reaching ``target_sensitivity`` on these rows' scores, then the post-processing with the
-    best mean per-patient Dice behind it."""
+def choose(oof: OutOfFold, rows: np.ndarray, target_sensitivity: float, confirm: bool = False) -> tuple[float, PostProcessConfig]:
+    """The threshold reaching ``target_sensitivity`` on these rows' scores (with ``confirm``, the gate reaching
+    ``GATE_SENSITIVITY``, then the confirmation reaching the target), then the post-processing with the best
+    mean per-patient Dice behind it."""
     labels = oof.slices["has_tumor"].to_numpy(bool)[rows]
-    threshold = choose_threshold(labels, oof.scores[rows], target_sensitivity)
-    postprocessing, _ = tune_postprocessing(oof.slices.iloc[rows], oof.truth[rows], _screened_maps(oof, rows, threshold),
-                                            oof.scores[rows])
+    scores = oof.scores[rows]
+    threshold = choose_threshold(labels, scores, GATE_SENSITIVITY if confirm else target_sensitivity)
+    postprocessing, _ = tune_behind(oof.slices.iloc[rows], oof.truth[rows], oof.maps[rows], scores, scores >= threshold,
+                                    target_sensitivity if confirm else None)
     return threshold, postprocessing
-
-
-def _screened_maps(oof: OutOfFold, rows: np.ndarray, threshold: float) -> np.ndarray:
-    maps = oof.maps[rows].copy()
-    maps[oof.scores[rows] < threshold] = 0  # what the classifier stops never reaches the segmenter
-    return maps
 
 
 def outcome(oof: OutOfFold, rows: np.ndarray, threshold: float, postprocessing: PostProcessConfig):
     """(figures, per-patient table) of these rows at this threshold and post-processing."""
     slices = oof.slices.iloc[rows]
     labels = slices["has_tumor"].to_numpy(bool)
-    screening = screening_metrics(labels, oof.scores[rows], threshold)
-    masks = postprocess_by_patient(slices, _screened_maps(oof, rows, threshold), postprocessing, oof.scores[rows])
+    scores = oof.scores[rows]
+    maps = oof.maps[rows] * (scores >= threshold)[:, None, None]  # what the classifier stops never reaches the segmenter
+    kept = (scores >= threshold) & confirmed(maps, postprocessing, scores)
+    sensitivity, specificity = sensitivity_specificity(labels, kept)
+    masks = postprocess_by_patient(slices, maps, postprocessing, scores)
     patients = patient_dice(slices, oof.truth[rows], masks)
     tumor = slices.groupby("patient_id")["has_tumor"].any()
     called = pd.Series(masks.reshape(len(masks), -1).any(axis=1), index=slices.index).groupby(slices["patient_id"]).any()
@@ -146,8 +151,8 @@ def outcome(oof: OutOfFold, rows: np.ndarray, threshold: float, postprocessing: 
         "patients": int(len(patients)),
         "slices": int(len(slices)),
         "classifier_auc": roc_auc(labels, oof.probabilities[rows]),
-        "sensitivity": screening["sensitivity"],
-        "specificity": screening["specificity"],
+        "sensitivity": sensitivity,
+        "specificity": specificity,
         "tumor_patients_flagged": int((patients["has_tumor"] & patients["called_tumor"]).sum()),
         "tumor_patients": int(patients["has_tumor"].sum()),
         "dice_mean": float(patients["dice"].mean()),
@@ -159,7 +164,7 @@ def outcome(oof: OutOfFold, rows: np.ndarray, threshold: float, postprocessing: 
 
 
 def cross_validate(data_root, fold_dirs, out_dir, target_sensitivity: float = TARGET_SENSITIVITY,
-                   classifier_scores=None) -> dict:
+                   classifier_scores=None, confirm: bool = False) -> dict:
     """Writes ``crossval.json`` (the pooled choice, each fold at the choice made without it, their mean
     and worst), ``folds.csv``, ``patients.csv`` (each patient's Dice at the nested choice) and
     ``slices.csv`` (every out-of-fold score) into ``out_dir``; returns what crossval.json holds.
@@ -173,19 +178,20 @@ def cross_validate(data_root, fold_dirs, out_dir, target_sensitivity: float = TA
     rows, patients = [], []
     for fold in oof.folds:
         others = oof.rows(f for f in oof.folds if f != fold)
-        threshold, postprocessing = choose(oof, others, target_sensitivity)
+        threshold, postprocessing = choose(oof, others, target_sensitivity, confirm)
         figures, per_patient = outcome(oof, oof.rows([fold]), threshold, postprocessing)
         rows.append({"fold": fold, "models": str(fold_dirs[fold]), **figures, "classifier_threshold": threshold,
                      **{f"segmenter_{key}": value for key, value in postprocessing.to_dict().items()}})
         patients.append(per_patient.assign(fold=fold))
     table = pd.DataFrame(rows)
-    threshold, postprocessing = choose(oof, oof.rows(oof.folds), target_sensitivity)
+    threshold, postprocessing = choose(oof, oof.rows(oof.folds), target_sensitivity, confirm)
     pooled, _ = outcome(oof, oof.rows(oof.folds), threshold, postprocessing)
     measures = ["classifier_auc", "sensitivity", "specificity", "dice_mean", "dice_median", "dice_worst"]
     result = {
         "folds": len(fold_dirs),
         "classifier_scores": None if classifier_scores is None else str(classifier_scores),
         "target_sensitivity": target_sensitivity,
+        "confirm": confirm,
         "pooled_choice": {"threshold": threshold, "postprocessing": postprocessing.to_dict(),
                           "scope": "chosen and scored on every fold's held-out patients (optimistic)", **pooled},
         "nested": {"scope": "each fold scored at the choice made on the other folds' held-out patients",

@@ -7,7 +7,7 @@ from mritool.metrics.dice import dice_from_counts
 
 SLICE_COLUMNS = [
     "patient_id", "slice_index", "image_path", "mask_path", "study_path", "tumor_probability", "screening_score", "screened_positive",
-    "predicted_tumor", "predicted_area_px", "predicted_mask_path", "voxel_mm3", "true_tumor", "true_area_px",
+    "confirmation_score", "confirmed", "predicted_tumor", "predicted_area_px", "predicted_mask_path", "voxel_mm3", "true_tumor", "true_area_px",
     "overlap_px", "dice", "input_flags", "tta_disagreement", "status", "error",
 ]
 
@@ -26,7 +26,9 @@ def merge_slices(slices: pd.DataFrame, records: list[dict]) -> pd.DataFrame:
     merged["dice"] = np.where(
         labelled, dice_from_counts(merged["overlap_px"].fillna(0), merged["true_area_px"].fillna(0), merged["predicted_area_px"].fillna(0)), np.nan
     )
-    for column in ("screened_positive", "predicted_tumor"):
+    # a part committed before confirmation existed kept every screened slice
+    merged["confirmed"] = merged["confirmed"].where(merged["confirmed"].notna(), merged["screened_positive"])
+    for column in ("screened_positive", "confirmed", "predicted_tumor"):
         merged[column] = merged[column].astype("boolean")
     return merged[SLICE_COLUMNS].reset_index(drop=True)
 

@@ -14,6 +14,7 @@ def screening_summary(slices: pd.DataFrame, patients: pd.DataFrame) -> dict:
         "error rows": int((slices["status"] == "error").sum()),
         "skipped files": int((slices["status"] == "skipped").sum()),
         "screened positive slices": int(ok["screened_positive"].fillna(False).sum()),
+        "confirmed slices": int(ok["confirmed"].fillna(False).sum()),
         "predicted tumor slices": int(ok["predicted_tumor"].fillna(False).sum()),
         "patients called tumor": int((patients["patient_call"] == "tumor").sum()),
         "slices unlike the training data": int(ok["input_flags"].notna().sum()),
@@ -28,15 +29,20 @@ def truth_metrics(ok: pd.DataFrame, patients: pd.DataFrame) -> dict:
     truth = ok["true_tumor"].astype(bool).to_numpy()
     called = ok["predicted_tumor"].astype(bool).to_numpy()
     screened = ok["screened_positive"].astype(bool).to_numpy()
+    kept = ok["confirmed"].astype(bool).to_numpy()
     tumor_patients = patients[patients["true_tumor_slices"] > 0]
     final_sensitivity, final_specificity = sensitivity_specificity(truth, called)
     classifier_sensitivity, classifier_specificity = sensitivity_specificity(truth, screened)
+    confirmed_sensitivity, confirmed_specificity = sensitivity_specificity(truth, kept)
     return {
         "slice sensitivity (final call)": final_sensitivity,
         "slice specificity (final call)": final_specificity,
         "classifier sensitivity": classifier_sensitivity,
         "classifier specificity": classifier_specificity,
         "positive slices stopped by the classifier": int((~screened & truth).sum()),
+        # the screening call where the segmenter confirms the classifier (the classifier's own where not)
+        "confirmed sensitivity": confirmed_sensitivity,
+        "confirmed specificity": confirmed_specificity,
         "tumor patients flagged": f"{int((tumor_patients['patient_call'] == 'tumor').sum())} of {len(tumor_patients)}",
         "per-patient Dice mean": float(np.nanmean(patients["dice"])) if len(patients) else float("nan"),
         "per-patient Dice median": float(np.nanmedian(patients["dice"])) if len(patients) else float("nan"),

@@ -1,4 +1,5 @@
-"""From probabilities to masks: threshold, drop small components, optionally keep the largest 3D lesion."""
+"""From probabilities to masks: keep the confirmed slices, threshold, drop small components, optionally keep
+the largest 3D lesion."""
 
 import cv2
 import numpy as np
@@ -35,6 +36,22 @@ def keep_largest_component(volume: np.ndarray, weights: np.ndarray | None = None
     return (labels == sizes.argmax()).astype(np.uint8)
 
 
+def confirmation_scores(probabilities: np.ndarray, slice_scores: np.ndarray) -> np.ndarray:
+    """Per slice, the mean of its screening score and the segmenter's highest probability on it."""
+    highest = probabilities.reshape(len(probabilities), -1).max(axis=1) if len(probabilities) else np.zeros(0)
+    return (np.asarray(slice_scores, np.float64) + highest) / 2
+
+
+def confirmed(probabilities: np.ndarray, config: PostProcessConfig, slice_scores: np.ndarray | None) -> np.ndarray:
+    """Which slices keep their outline: every one unless the config confirms, then those whose
+    ``confirmation_scores`` reach its threshold."""
+    if not config.confirms:
+        return np.ones(len(probabilities), bool)
+    if slice_scores is None:
+        raise ValueError("confirming slices needs their screening scores")
+    return confirmation_scores(probabilities, slice_scores) >= config.confirm_threshold
+
+
 def lesion_evidence(probabilities: np.ndarray, slice_scores: np.ndarray | None) -> np.ndarray:
     """Each voxel's probability times its slice's classifier score (1 where no classifier is in front)."""
     return probabilities if slice_scores is None else probabilities * np.asarray(slice_scores)[:, None, None]
@@ -53,5 +70,7 @@ def clean_volume(masks: np.ndarray, config: PostProcessConfig, evidence: np.ndar
 
 def postprocess_volume(probabilities: np.ndarray, config: PostProcessConfig, slice_scores: np.ndarray | None = None) -> np.ndarray:
     """``slice_scores``: the classifier's screening score of each slice, where one is in front."""
+    if config.confirms:
+        probabilities = probabilities * confirmed(probabilities, config, slice_scores)[:, None, None]
     evidence = lesion_evidence(probabilities, slice_scores) if config.ranks_by_evidence else None
     return clean_volume(binarise(probabilities, config), config, evidence)

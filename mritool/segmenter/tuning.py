@@ -1,15 +1,18 @@
-"""Choose post-processing on validation patients only, by mean per-patient volume Dice."""
+"""Choose post-processing on validation patients only, by mean per-patient volume Dice; where the
+segmenter confirms the classifier, the confirmation threshold first, by slice sensitivity."""
 
 import itertools
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from mritool.data.preprocessing import PreprocessConfig
+from mritool.classifier.screening_metrics import choose_threshold
 from mritool.io import write_csv_atomic
 from mritool.runtimes import Predictor
-from mritool.segmenter.postprocess import PostProcessConfig
+from mritool.segmenter.postprocess import PostProcessConfig, confirmation_scores, confirmed
 from mritool.segmenter.scoring import patient_dice, patient_maps, postprocess_by_patient, score_masks, summarise
 from mritool.data.labelled import LabelledData, truth_masks
 
@@ -31,6 +34,24 @@ def tune_postprocessing(slices: pd.DataFrame, truth: np.ndarray, probabilities: 
     best = table.iloc[0]
     return PostProcessConfig(float(best["threshold"]), int(best["min_area_px"]),
                              bool(best["largest_component_per_volume"]), str(best["lesion_rank"])), table
+
+
+def tune_behind(slices: pd.DataFrame, truth: np.ndarray, maps: np.ndarray, scores: np.ndarray, screened: np.ndarray,
+                confirm_target: float | None = None):
+    """(best config, candidates table) for the slices the classifier ``screened`` (``maps`` of every slice; the
+    others never reach the segmenter). With ``confirm_target``, the confirmation threshold comes first: the
+    highest at which the slices screened and confirmed still reach that slice sensitivity; the rest is
+    then tuned on the confirmed slices."""
+    maps = maps * screened[:, None, None]
+    confirm_threshold = 0.0
+    if confirm_target is not None:
+        labels = slices["has_tumor"].to_numpy(bool)
+        confirmation = np.where(screened, confirmation_scores(maps, scores), 0.0)
+        # below 1 as the card requires: a threshold of 1 would ask both stages for certainty
+        confirm_threshold = min(choose_threshold(labels, confirmation, confirm_target), np.nextafter(1.0, 0.0))
+        maps = maps * confirmed(maps, PostProcessConfig(confirm_threshold=confirm_threshold), scores)[:, None, None]
+    best, candidates = tune_postprocessing(slices, truth, maps, scores)
+    return replace(best, confirm_threshold=confirm_threshold), candidates
 
 
 def tune_on_every_slice(data: LabelledData, validation: pd.DataFrame, predict: Predictor, preprocessing: PreprocessConfig,

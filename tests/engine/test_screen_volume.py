@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from mritool.bundle.card import ClassifierCard, SegmenterCard
 from mritool.bundle.model_folder import ModelFolder
@@ -51,6 +52,27 @@ def test_only_screened_slices_are_segmented_and_masks_come_back_at_each_slices_s
     assert set(prediction.masks) == {0, 1, 2, 4}
     assert prediction.masks[1].shape == (64, 64) and prediction.masks[1][24:40, 24:40].all()
     assert not prediction.masks[0].any() and not prediction.masks[4].any()
+
+
+def test_a_screened_slice_the_segmenter_does_not_confirm_keeps_no_outline():
+    images = [np.full((64, 64, 3), 50, np.uint8) for _ in range(3)]
+    images[1][24:40, 24:40] = 200
+    images[2][24:40, 24:40] = 120
+    volume = Volume("P", "test", [SliceRef(k + 1, f"s{k + 1}") for k in range(3)], images, [None] * 3)
+    stages = _stages([], PostProcessConfig(0.5, 0, False, confirm_threshold=0.6))
+
+    def classify(batch):  # the brighter the centre, the surer: 0, 0.2, 1
+        centre = batch[:, 12:20, 12:20, 1].mean(axis=(1, 2))
+        return np.array([0.0, 0.2, 1.0], np.float32)[centre.argsort().argsort()][:, None]
+
+    stages.classify = classify
+    stages.folder.classifier.threshold = 0.1
+    prediction = screen_volume(volume, stages)
+    assert prediction.screened.tolist() == [False, True, True]
+    assert np.isnan(prediction.confirmation[0])
+    assert prediction.confirmation[1:] == pytest.approx([0.95, 0.55])  # with the segmenter's 0.9
+    assert prediction.confirmed.tolist() == [False, True, False]
+    assert prediction.masks[1].any() and not prediction.masks[2].any()
 
 
 def test_a_volume_with_no_readable_slice_gives_an_empty_prediction():

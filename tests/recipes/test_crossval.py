@@ -7,6 +7,7 @@ import shutil
 import pandas as pd
 import pytest
 
+from mritool.bundle.card import GATE_SENSITIVITY
 from mritool.data.split import load_split, save_split
 from mritool.errors import MritoolError
 from mritool.recipes.crossval import cross_validate
@@ -47,6 +48,20 @@ def test_each_fold_is_scored_at_a_threshold_chosen_on_the_other_folds(phantoms, 
     assert result["nested"]["mean"]["dice_mean"] == pytest.approx(table["dice_mean"].mean())
     assert result["nested"]["worst"]["dice_worst"] == pytest.approx(patients["dice"].min())
     assert json.loads((tmp_path / "crossval.json").read_text()) == result
+
+
+def test_with_confirmation_the_gate_is_chosen_higher_and_the_confirmed_slices_reach_the_target(phantoms, folds, tmp_path):
+    cross_validate(phantoms, folds, tmp_path / "plain", target_sensitivity=0.9)
+    plain = pd.read_csv(tmp_path / "plain" / "folds.csv")
+    result = cross_validate(phantoms, folds, tmp_path / "confirm", target_sensitivity=0.9, confirm=True)
+    slices = pd.read_csv(tmp_path / "confirm" / "slices.csv")
+    table = pd.read_csv(tmp_path / "confirm" / "folds.csv")
+    for (_, row), plain_threshold in zip(table.iterrows(), plain["classifier_threshold"]):
+        tumor = slices[(slices["fold"] != row["fold"]) & slices["has_tumor"]]
+        assert (tumor["screening_score"] >= row["classifier_threshold"]).mean() >= GATE_SENSITIVITY
+        assert row["classifier_threshold"] <= plain_threshold
+        assert 0 <= row["segmenter_confirm_threshold"] < 1
+    assert result["confirm"] and result["pooled_choice"]["sensitivity"] >= 0.9  # where it was chosen
 
 
 def test_folds_that_hold_out_one_patient_twice_are_refused(phantoms, folds, tmp_path):

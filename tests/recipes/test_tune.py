@@ -6,6 +6,7 @@ from click.testing import CliRunner
 
 from mritool.cli import main
 from mritool.recipes.tune import tune_stages
+from mritool.bundle.card import GATE_SENSITIVITY, TARGET_SENSITIVITY
 from mritool.segmenter.tuning import THRESHOLDS
 
 
@@ -60,3 +61,38 @@ def test_tune_keeps_the_cards_target_sensitivity_and_slice_context_unless_given(
     assert card["target_sensitivity"] == 0.8 and card["slice_context"] == [0.25, 0.5, 0.25]
     assert card["validation_metrics"]["sensitivity"] >= 0.8
 
+
+
+def test_confirming_gates_the_classifier_higher_and_confirms_at_the_target_until_told_otherwise(phantoms, tiny_models,
+                                                                                                   tmp_path):
+    models = tmp_path / "models"
+    shutil.copytree(tiny_models, models)
+    result = CliRunner().invoke(main, ["tune", "--data", str(phantoms), "--models", str(models), "--confirm",
+                                       "--target-sensitivity", "0.9"])
+    assert result.exit_code == 0, result.output
+    classifier = json.loads((models / "classifier.json").read_text())
+    segmenter = json.loads((models / "segmenter.json").read_text())
+    assert classifier["target_sensitivity"] == GATE_SENSITIVITY
+    assert classifier["validation_metrics"]["sensitivity"] >= GATE_SENSITIVITY
+    tuning = segmenter["postprocessing_tuning"]
+    assert tuning["confirm_target_sensitivity"] == 0.9 and tuning["confirmed_sensitivity"] >= 0.9
+    assert tuning["confirmed_slices"] <= tuning["screened_slices"]
+    assert 0 <= segmenter["postprocessing"]["confirm_threshold"] < 1
+
+    tune_stages(phantoms, models)  # as the cards have it: confirming again, at the same target
+    assert json.loads((models / "segmenter.json").read_text())["postprocessing_tuning"]["confirm_target_sensitivity"] == 0.9
+    assert json.loads((models / "classifier.json").read_text())["target_sensitivity"] == GATE_SENSITIVITY
+
+    tune_stages(phantoms, models, confirm=False)
+    segmenter = json.loads((models / "segmenter.json").read_text())
+    assert segmenter["postprocessing"]["confirm_threshold"] == 0 and "confirm_target_sensitivity" not in segmenter["postprocessing_tuning"]
+    assert json.loads((models / "classifier.json").read_text())["target_sensitivity"] == TARGET_SENSITIVITY
+
+
+def test_confirming_needs_a_segmenter(phantoms, tiny_models, tmp_path):
+    models = tmp_path / "models"
+    shutil.copytree(tiny_models, models)
+    for name in ("segmenter.json", "segmenter.keras"):
+        (models / name).unlink()
+    result = CliRunner().invoke(main, ["tune", "--data", str(phantoms), "--models", str(models), "--confirm"])
+    assert result.exit_code != 0 and "confirming needs a segmenter" in result.output

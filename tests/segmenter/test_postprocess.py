@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from mritool.errors import MritoolError
-from mritool.segmenter.postprocess import PostProcessConfig, binarise, clean_slices, keep_largest_component, postprocess_volume
+from mritool.segmenter.postprocess import (PostProcessConfig, binarise, clean_slices, confirmation_scores, confirmed,
+                                           keep_largest_component, postprocess_volume)
 
 
 def test_threshold_and_small_component_removal():
@@ -43,9 +44,27 @@ def test_evidence_ranks_lesions_by_probability_times_the_slices_classifier_score
     assert postprocess_volume(probabilities, PostProcessConfig(0.5, 0, True), np.array([0.5, 0.5, 1.0])).sum() == 32
 
 
+def test_a_slice_keeps_its_outline_only_where_both_stages_together_confirm_it():
+    probabilities = np.zeros((3, 16, 16), np.float32)
+    probabilities[0, 0:4, 0:4] = 0.9  # a sure outline on a slice the classifier doubts
+    probabilities[1, 0:4, 0:4] = 0.6  # a faint one on a slice it is sure of
+    probabilities[2, 0:4, 0:4] = 0.6  # a faint one on a slice it doubts
+    scores = np.array([0.1, 0.9, 0.1])
+    assert confirmation_scores(probabilities, scores) == pytest.approx([0.5, 0.75, 0.35])
+    config = PostProcessConfig(0.5, confirm_threshold=0.45)
+    assert confirmed(probabilities, config, scores).tolist() == [True, True, False]
+    assert postprocess_volume(probabilities, config, scores).sum(axis=(1, 2)).tolist() == [16, 16, 0]
+    assert postprocess_volume(probabilities, PostProcessConfig(0.5), scores).sum() == 48  # 0: no confirmation
+    with pytest.raises(ValueError, match="needs their screening scores"):
+        postprocess_volume(probabilities, config)
+
+
 def test_config_round_trip():
-    config = PostProcessConfig(0.4, 12, True, "evidence")
+    config = PostProcessConfig(0.4, 12, True, "evidence", 0.3)
     assert PostProcessConfig.from_dict(config.to_dict()) == config
-    assert PostProcessConfig.from_dict({"threshold": 0.4, "largest_component_per_volume": True}).lesion_rank == "voxels"
+    old = PostProcessConfig.from_dict({"threshold": 0.4, "largest_component_per_volume": True})
+    assert old.lesion_rank == "voxels" and not old.confirms
     with pytest.raises(MritoolError, match="lesion rank must be one of voxels, evidence"):
         PostProcessConfig(0.4, 0, True, "size")
+    with pytest.raises(MritoolError, match="confirmation threshold must be at least 0 and below 1"):
+        PostProcessConfig(0.4, confirm_threshold=1.0)
