@@ -4,7 +4,8 @@ such patients and the NIfTI and DICOM readers fill a missing sequence.
 
 For each case the patients are rewritten in the kaggle_3m layout (masks as they are) and evaluated at
 the card's threshold: classifier AUC, sensitivity and specificity, and with a segmenter in the folder
-the pipeline's per-patient Dice and tumor patients flagged.
+the pipeline's confirmed slices' sensitivity and specificity (the classifier's where the card does not
+confirm), per-patient Dice and tumor patients flagged.
 
     python benchmarks/missing_sequences.py --data ../shared/data/lgg/kaggle_3m --models MODELS
 """
@@ -43,8 +44,9 @@ def main():
     studies = split_studies(args.data, split, "validation")
     has_segmenter = ModelFolder.open(args.models, needs=("classifier",)).segmenter is not None
     print("| case | classifier AUC | sensitivity | specificity |"
-          + (" per-patient Dice mean | median | tumor patients flagged |" if has_segmenter else "")
-          + "\n|---|---:|---:|---:|" + ("---:|---:|---:|" if has_segmenter else ""))
+          + (" confirmed sensitivity | specificity | per-patient Dice mean | median | tumor patients flagged |"
+             if has_segmenter else "")
+          + "\n|---|---:|---:|---:|" + ("---:|---:|---:|---:|---:|" if has_segmenter else ""))
     with tempfile.TemporaryDirectory() as tmp:
         for case, replaced in CASES.items():
             data = Path(tmp) / case.replace(" ", "_")
@@ -53,7 +55,8 @@ def main():
             row = f"| {case} | {cls['slice_roc_auc']:.4f} | {cls['sensitivity']:.3f} | {cls['specificity']:.3f} |"
             if has_segmenter:
                 pipe = evaluate_pipeline(data, args.models, data / "pipeline")
-                row += (f" {pipe['per-patient Dice mean']:.4f} | {pipe['per-patient Dice median']:.4f} "
+                row += (f" {pipe['confirmed sensitivity']:.3f} | {pipe['confirmed specificity']:.3f}"
+                        f" | {pipe['per-patient Dice mean']:.4f} | {pipe['per-patient Dice median']:.4f} "
                         f"| {pipe['tumor patients flagged']} |")
             print(row, flush=True)
 

@@ -324,6 +324,9 @@ def train_all_command(**kwargs):
 @click.option("--confirm/--no-confirm", default=None, help="The classifier passes slices at sensitivity 0.995 and the "
               "segmenter confirms them, at the target sensitivity, by the mean of the screening score and its highest "
               "probability on the slice; default: as the segmenter card has it.")
+@click.option("--confirm-threshold", type=click.FloatRange(0, 1, max_open=True),
+              help="Confirm at this threshold (e.g. `crossval --confirm`'s pooled choice) instead of choosing one on "
+                   "the folder's validation patients; implies --confirm.")
 def tune_command(**kwargs):
     """Choose the classifier's threshold again and re-tune the segmenter's post-processing behind it.
 

@@ -23,15 +23,16 @@ from mritool.segmenter.tuning import tune_behind
 from mritool.data.labelled import LabelledData, evaluation_split, labelled_data, truth_masks
 
 
-def tune_behind_classifier(data: LabelledData, validation, stages: Stages, confirm_target: float | None = None) -> dict:
+def tune_behind_classifier(data: LabelledData, validation, stages: Stages, confirm_target: float | None = None,
+                           confirm_threshold: float | None = None) -> dict:
     """Re-tune the segmenter card's post-processing with the classifier in front (with ``confirm_target``, the
-    confirmation threshold first); returns the new settings."""
+    confirmation first, at ``confirm_threshold`` where given); returns the new settings."""
     classifier, segmenter = stages.folder.classifier, stages.folder.segmenter
     _, scores = patient_scores(data, validation, stages.classify, classifier.preprocessing, classifier.slice_context)
     screened = classifier.screened(scores)
     maps = patient_maps(data, validation, stages.segment, segmenter.preprocessing)
     best, candidates = tune_behind(validation, truth_masks(data, validation, segmenter.preprocessing.image_size),
-                                   maps, scores, screened, confirm_target)
+                                   maps, scores, screened, confirm_target, confirm_threshold)
     write_csv_atomic(stages.folder.path / "pipeline_postprocessing_tuning.csv", candidates)
     top = candidates.iloc[0]
     tuning = {
@@ -44,28 +45,36 @@ def tune_behind_classifier(data: LabelledData, validation, stages: Stages, confi
     if confirm_target is not None:
         kept = screened & confirmed(maps * screened[:, None, None], best, scores)
         sensitivity, specificity = sensitivity_specificity(validation["has_tumor"].to_numpy(bool), kept)
-        tuning |= {"confirm_target_sensitivity": confirm_target, "confirmed_slices": int(kept.sum()),
-                   "confirmed_sensitivity": sensitivity, "confirmed_specificity": specificity}
+        tuning |= {"confirm_target_sensitivity": confirm_target, "confirm_threshold_given": confirm_threshold is not None,
+                   "confirmed_slices": int(kept.sum()), "confirmed_sensitivity": sensitivity,
+                   "confirmed_specificity": specificity}
     write_card(stages.folder.path, replace(segmenter, postprocessing=best, postprocessing_tuning=tuning))
     return tuning | {"postprocessing": best.to_dict()}
 
 
 def tune_stages(data_root, models_dir, target_sensitivity: float | None = None, slice_context: bool | None = None,
-                confirm: bool | None = None, command: str | None = None) -> dict:
+                confirm: bool | None = None, confirm_threshold: float | None = None, command: str | None = None) -> dict:
     """The classifier's operating point (at the card's target sensitivity and slice context unless given),
     then (when the folder has a segmenter) post-processing behind it, on the folder's runtime as this
     machine runs it (the card then names that one). ``confirm`` (default: as the segmenter card has it):
     the classifier's threshold becomes a gate at ``GATE_SENSITIVITY`` and the segmenter confirms the slices
-    it passes, at the target sensitivity (given, else the one the card confirmed at)."""
+    it passes, at the target sensitivity (given, else the one the card confirmed at), or at
+    ``confirm_threshold`` where given (a threshold chosen elsewhere, such as ``crossval --confirm``'s pooled
+    choice; a card confirming at a given threshold keeps it)."""
     folder = ModelFolder.open(models_dir, needs=("classifier",))
     card, segmenter = folder.classifier, folder.segmenter
-    previous = (segmenter.postprocessing_tuning or {}).get("confirm_target_sensitivity") if segmenter else None
-    confirming = previous is not None
-    confirm = confirming if confirm is None else confirm
+    previous = (segmenter.postprocessing_tuning or {}) if segmenter else {}
+    confirming = "confirm_target_sensitivity" in previous
+    if confirm is False and confirm_threshold is not None:
+        raise MritoolError("a confirmation threshold was given with --no-confirm")
+    confirm = (confirming or confirm_threshold is not None) if confirm is None else confirm
     if confirm and segmenter is None:
         raise MritoolError(f"{folder.path}: confirming needs a segmenter, the folder holds only a classifier")
     if confirm:
-        confirm_target, classifier_target = target_sensitivity or previous or TARGET_SENSITIVITY, GATE_SENSITIVITY
+        if confirm_threshold is None and confirming and previous.get("confirm_threshold_given"):
+            confirm_threshold = segmenter.postprocessing.confirm_threshold
+        confirm_target = target_sensitivity or previous.get("confirm_target_sensitivity") or TARGET_SENSITIVITY
+        classifier_target = GATE_SENSITIVITY
     else:
         confirm_target = None
         classifier_target = target_sensitivity or (TARGET_SENSITIVITY if confirming else card.target_sensitivity)
@@ -81,6 +90,6 @@ def tune_stages(data_root, models_dir, target_sensitivity: float | None = None, 
     if segmenter is not None:
         stages = Stages(replace(folder, classifier=card), runtime, classify=classify,
                         segment=load_predictor(folder, "segmenter", runtime))
-        tuned = tune_behind_classifier(data, validation, stages, confirm_target)
+        tuned = tune_behind_classifier(data, validation, stages, confirm_target, confirm_threshold)
         result |= {f"segmenter_{key}": value for key, value in tuned.items()}
     return result

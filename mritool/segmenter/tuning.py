@@ -37,21 +37,22 @@ def tune_postprocessing(slices: pd.DataFrame, truth: np.ndarray, probabilities: 
 
 
 def tune_behind(slices: pd.DataFrame, truth: np.ndarray, maps: np.ndarray, scores: np.ndarray, screened: np.ndarray,
-                confirm_target: float | None = None):
+                confirm_target: float | None = None, confirm_threshold: float | None = None):
     """(best config, candidates table) for the slices the classifier ``screened`` (``maps`` of every slice; the
     others never reach the segmenter). With ``confirm_target``, the confirmation threshold comes first: the
-    highest at which the slices screened and confirmed still reach that slice sensitivity; the rest is
-    then tuned on the confirmed slices."""
+    given one, else the highest at which the slices screened and confirmed still reach that slice
+    sensitivity; the rest is then tuned on the confirmed slices."""
     maps = maps * screened[:, None, None]
-    confirm_threshold = 0.0
-    if confirm_target is not None:
+    if confirm_target is None:
+        confirm_threshold = 0.0
+    elif confirm_threshold is None:
         labels = slices["has_tumor"].to_numpy(bool)
         confirmation = np.where(screened, confirmation_scores(maps, scores), 0.0)
         # below 1 as the card requires: a threshold of 1 would ask both stages for certainty
         confirm_threshold = min(choose_threshold(labels, confirmation, confirm_target), np.nextafter(1.0, 0.0))
-        maps = maps * confirmed(maps, PostProcessConfig(confirm_threshold=confirm_threshold), scores)[:, None, None]
+    maps = maps * confirmed(maps, PostProcessConfig(confirm_threshold=confirm_threshold), scores)[:, None, None]
     best, candidates = tune_postprocessing(slices, truth, maps, scores)
-    return replace(best, confirm_threshold=confirm_threshold), candidates
+    return replace(best, confirm_threshold=float(confirm_threshold)), candidates
 
 
 def tune_on_every_slice(data: LabelledData, validation: pd.DataFrame, predict: Predictor, preprocessing: PreprocessConfig,

@@ -89,6 +89,22 @@ def test_confirming_gates_the_classifier_higher_and_confirms_at_the_target_until
     assert json.loads((models / "classifier.json").read_text())["target_sensitivity"] == TARGET_SENSITIVITY
 
 
+def test_a_confirmation_threshold_chosen_elsewhere_is_kept_by_later_tuning(phantoms, tiny_models, tmp_path):
+    models = tmp_path / "models"
+    shutil.copytree(tiny_models, models)
+    result = CliRunner().invoke(main, ["tune", "--data", str(phantoms), "--models", str(models), "--confirm-threshold", "0.3"])
+    assert result.exit_code == 0, result.output
+    for _ in range(2):  # given, then kept by a plain re-tune
+        segmenter = json.loads((models / "segmenter.json").read_text())
+        assert segmenter["postprocessing"]["confirm_threshold"] == 0.3
+        assert segmenter["postprocessing_tuning"]["confirm_threshold_given"] is True
+        assert json.loads((models / "classifier.json").read_text())["target_sensitivity"] == GATE_SENSITIVITY
+        tune_stages(phantoms, models)
+    result = CliRunner().invoke(main, ["tune", "--data", str(phantoms), "--models", str(models), "--no-confirm",
+                                       "--confirm-threshold", "0.3"])
+    assert result.exit_code != 0 and "with --no-confirm" in result.output
+
+
 def test_confirming_needs_a_segmenter(phantoms, tiny_models, tmp_path):
     models = tmp_path / "models"
     shutil.copytree(tiny_models, models)
