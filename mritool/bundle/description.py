@@ -19,6 +19,13 @@ def describe_bundle(folder: ModelFolder) -> str:
     tuning = segmenter.postprocessing_tuning or segmenter.validation_metrics
     lines.append(f"segmenter: {segmenter.postprocessing.to_dict()}; validation per-patient Dice mean "
                  f"{tuning.get('patient_dice_mean', float('nan')):.3f}, median {tuning.get('patient_dice_median', float('nan')):.3f}")
+    if segmenter.postprocessing.confirms:
+        lines.append(f"confirmation: a screened slice keeps its outline where the mean of its score and the segmenter's "
+                     f"highest probability on it reaches {segmenter.postprocessing.confirm_threshold:.4f}; validation "
+                     f"sensitivity {tuning.get('confirmed_sensitivity', float('nan')):.3f}, specificity "
+                     f"{tuning.get('confirmed_specificity', float('nan')):.3f}")
+    if classifier.operating_point_reproduce:
+        lines.append(f"tuned by: {classifier.operating_point_reproduce}")
     for card in (classifier, segmenter):
         size = folder.weights(card.kind).stat().st_size / 2**20
         lines.append(f"{card.kind}.keras: {size:.1f} MB ({card.model.get('stored_as', 'as trained')}); made by: {card.reproduce}")

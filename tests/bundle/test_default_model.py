@@ -26,7 +26,8 @@ def test_the_default_is_packaged_whole_and_small_enough():
         assert card.reproduce.startswith(("mritool train all", f"mritool train {kind}"))  # how it was trained
     assert all((folder / name).is_file() for name in (*LICENCES, MODEL_CARD, "split.json"))
     assert "CC BY-NC-SA 4.0" in (folder / "license.txt").read_text()
-    assert "Buda" in describe_bundle(ModelFolder.open(folder))
+    description = describe_bundle(ModelFolder.open(folder))
+    assert "Buda" in description and "confirmation:" in description  # the segmenter confirms the classifier
 
 
 @pytest.mark.skipif(not EXAMPLE.is_dir(), reason="the example study sits in the repository, not in the package")
@@ -38,7 +39,9 @@ def test_the_default_screens_the_shipped_example(tmp_path, monkeypatch):
     slices = result.slices
     assert len(slices) == 28 and (slices["status"] == "ok").all()
     tumor = slices["true_tumor"].astype(bool)
-    assert slices.loc[tumor, "screened_positive"].astype(bool).mean() >= 0.9  # a training patient: nearly all found
+    screened, confirmed = slices["screened_positive"].astype(bool), slices["confirmed"].astype(bool)
+    assert confirmed[tumor].mean() >= 0.9  # a training patient: nearly all found
+    assert not (confirmed & ~screened).any() and (slices.loc[~confirmed, "predicted_area_px"] == 0).all()
     assert patient["dice"] >= 0.7
     origin = json.loads((result.out_dir / "provenance.json").read_text())
     assert origin["bundle"] == f"default {bundle_info(model_folder())['version']}"
