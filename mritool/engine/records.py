@@ -10,7 +10,8 @@ from mritool.volumes.image import resize_mask
 
 def slice_records(volume: Volume, prediction: VolumePrediction, mask_files: dict[int, str]) -> list[dict]:
     """Records in the volume's slice order; ``mask_files`` says where each predicted mask was written."""
-    screened = {p: (float(prob), float(score), bool(flag), None if np.isnan(confirmation) else float(confirmation), bool(kept))
+    screened = {p: (float(prob), float(score), bool(flag), None if np.isnan(confirmation) else float(confirmation),
+                    bool(kept))
                 for p, prob, score, flag, confirmation, kept in
                 zip(prediction.positions, prediction.probabilities, prediction.scores, prediction.screened,
                     prediction.confirmation, prediction.confirmed)}

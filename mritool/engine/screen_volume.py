@@ -1,8 +1,9 @@
 """The engine's one pure function: a patient volume and the two stages in, the predictions out.
 
 Classify every readable slice, add slice context along the volume, segment the slices screened
-positive, confirm them where the card asks for it, post-process the volume, bring each mask back to its slice's own size. No file I/O, no
-threads, no global state: this is what a local runner or a cluster maps over patients.
+positive, confirm them where the card asks for it, post-process the volume, bring each mask back to
+its slice's own size. No file I/O, no threads, no global state: this is what a local runner or a
+cluster maps over patients.
 """
 
 from dataclasses import dataclass, field

@@ -7,8 +7,8 @@ from mritool.metrics.dice import dice_from_counts
 
 SLICE_COLUMNS = [
     "patient_id", "slice_index", "image_path", "mask_path", "study_path", "tumor_probability", "screening_score", "screened_positive",
-    "confirmation_score", "confirmed", "predicted_tumor", "predicted_area_px", "predicted_mask_path", "voxel_mm3", "true_tumor", "true_area_px",
-    "overlap_px", "dice", "input_flags", "tta_disagreement", "status", "error",
+    "confirmation_score", "confirmed", "predicted_tumor", "predicted_area_px", "predicted_mask_path", "voxel_mm3", "true_tumor",
+    "true_area_px", "overlap_px", "dice", "input_flags", "tta_disagreement", "status", "error",
 ]
 
 

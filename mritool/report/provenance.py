@@ -47,6 +47,9 @@ def provenance(stages: Stages, input_root, started: datetime, summary: dict, reg
         "threshold": classifier.threshold,
         "validation_operating_point": operating_point,
         "postprocessing": segmenter.postprocessing.to_dict(),
+        # where the segmenter confirms, the threshold is a gate and these are the validation figures of the slices kept
+        "validation_confirmed": {k: (segmenter.postprocessing_tuning or {}).get(f"confirmed_{k}") for k in
+                                 ("sensitivity", "specificity")} if segmenter.postprocessing.confirms else None,
         "runtime": str(stages.runtime),
         "runtime_tuned_on": str(classifier.runtime),
         "runtime_note": runtime_note(stages),
