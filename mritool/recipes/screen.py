@@ -127,6 +127,8 @@ def reexport_figures(slices_csv, out_dir, qa: str = "all", overwrite: bool = Fal
     if not slices_csv.is_file():
         raise MritoolError(f"{slices_csv}: no such slices table")
     slices = pd.read_csv(slices_csv)
+    if "confirmed" not in slices and "screened_positive" in slices:  # a table from before confirmation: all kept
+        slices = slices.assign(confirmation_score=float("nan"), confirmed=slices["screened_positive"])
     missing = set(SLICE_COLUMNS) - set(slices.columns)
     if missing:
         raise MritoolError(f"{slices_csv}: not a slices table from mritool screen (lacks {sorted(missing)[0]})")

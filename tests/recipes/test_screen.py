@@ -13,6 +13,7 @@ from mritool.classifier.slice_context import DEFAULT_WEIGHTS, smooth_volume
 from mritool.errors import MritoolError
 from mritool.engine.stages import Stages
 from mritool.recipes.screen import reexport_figures, screen
+from mritool.report.output_folder import MARKER
 
 
 @pytest.fixture(scope="module")
@@ -209,6 +210,14 @@ def test_qa_never_writes_outside_its_folder(screened, tmp_path):
     figures = reexport_figures(tmp_path / "slices.csv", tmp_path / "qa", "all")
     assert all((tmp_path / "qa" / "figures") in Path(f).parents for f in figures["figure"])
     assert not list(tmp_path.parent.glob("escape*"))
+
+
+def test_qa_takes_a_table_written_before_confirmation_existed(screened, tmp_path):
+    table = pd.read_csv(screened.out_dir / "slices.csv")
+    table.drop(columns=["confirmation_score", "confirmed"]).to_csv(tmp_path / "slices.csv", index=False)
+    reexport_figures(tmp_path / "slices.csv", tmp_path / "qa", "none")
+    summary = json.loads((tmp_path / "qa" / MARKER).read_text())
+    assert summary["confirmed slices"] == summary["screened positive slices"] == int(table["screened_positive"].sum())
 
 
 def test_slice_numbers_stay_integers_beside_an_orphan_mask(screened):
