@@ -132,6 +132,7 @@ def _embedded(path: str) -> str | None:
 
 PROVENANCE_FIELDS = (("bundle fingerprint", "bundle_fingerprint"), ("models", "models"), ("model bundle", "bundle"),
                      ("threshold", "threshold"), ("validation operating point", "validation_operating_point"),
+                     ("confirmed slices, validation", "validation_confirmed"), ("post-processing", "postprocessing"),
                      ("runtime", "runtime"),
                      ("tuned on", "runtime_tuned_on"), ("runtime note", "runtime_note"), ("machine", "machine"),
                      ("mritool", "mritool"), ("input", "input"), ("started", "started"), ("duration (s)", "duration_s"),
