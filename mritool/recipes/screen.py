@@ -18,7 +18,7 @@ from mritool.errors import MritoolError
 from mritool.io import read_json, write_csv_atomic, write_text_atomic
 from mritool.report.figures import export_figures, figure_table, volume_figures
 from mritool.report.page import write_report
-from mritool.report.merge import SLICE_COLUMNS, aggregate_patients, merge_slices, with_problem_rows
+from mritool.report.merge import SLICE_COLUMNS, aggregate_patients, merge_slices, with_confirmation, with_problem_rows
 from mritool.report.summary import screening_summary
 from mritool.report.output_folder import PROVENANCE, default_out_dir, mark_complete, output_folder
 from mritool.report.provenance import provenance
@@ -127,8 +127,8 @@ def reexport_figures(slices_csv, out_dir, qa: str = "all", overwrite: bool = Fal
     if not slices_csv.is_file():
         raise MritoolError(f"{slices_csv}: no such slices table")
     slices = pd.read_csv(slices_csv)
-    if "confirmed" not in slices and "screened_positive" in slices:  # a table from before confirmation: all kept
-        slices = slices.assign(confirmation_score=float("nan"), confirmed=slices["screened_positive"])
+    if "screened_positive" in slices:
+        slices = with_confirmation(slices)
     missing = set(SLICE_COLUMNS) - set(slices.columns)
     if missing:
         raise MritoolError(f"{slices_csv}: not a slices table from mritool screen (lacks {sorted(missing)[0]})")

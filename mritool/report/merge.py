@@ -26,11 +26,18 @@ def merge_slices(slices: pd.DataFrame, records: list[dict]) -> pd.DataFrame:
     merged["dice"] = np.where(
         labelled, dice_from_counts(merged["overlap_px"].fillna(0), merged["true_area_px"].fillna(0), merged["predicted_area_px"].fillna(0)), np.nan
     )
-    # a part committed before confirmation existed kept every screened slice
-    merged["confirmed"] = merged["confirmed"].where(merged["confirmed"].notna(), merged["screened_positive"])
+    merged = with_confirmation(merged)
     for column in ("screened_positive", "confirmed", "predicted_tumor"):
         merged[column] = merged[column].astype("boolean")
     return merged[SLICE_COLUMNS].reset_index(drop=True)
+
+
+def with_confirmation(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with its confirmation columns, filled where a part or table written before confirmation
+    existed lacks them: every screened slice was kept."""
+    table = table.reindex(columns=[*table.columns, *(c for c in ("confirmation_score", "confirmed") if c not in table)])
+    table["confirmed"] = table["confirmed"].where(table["confirmed"].notna(), table["screened_positive"])
+    return table
 
 
 def with_problem_rows(merged: pd.DataFrame, problems: pd.DataFrame) -> pd.DataFrame:
