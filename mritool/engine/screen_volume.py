@@ -14,7 +14,8 @@ from mritool.classifier.predict import classify_volume, screening_scores
 from mritool.engine.input_checks import input_flags
 from mritool.engine.stages import Stages
 from mritool.engine.timings import StageTimings
-from mritool.segmenter.postprocess import binarise, clean_volume, confirmation_scores, confirmed, lesion_evidence
+from mritool.segmenter.postprocess import (binarise, clean_volume, confirmation_scores, confirmed, highest_probabilities,
+                                          lesion_evidence)
 from mritool.segmenter.predict import segment_volume
 from mritool.volumes import Volume
 from mritool.volumes.image import resize_mask
@@ -55,7 +56,7 @@ def screen_volume(volume: Volume, stages: Stages, batch_size: int = 32, timings:
             members = binarise(maps, postprocessing).astype(bool)
             disagreement = {positions[k]: _disagreement(m) for k, m in zip(positives, members)}
             maps = maps.mean(axis=-1)
-        confirmation[positives] = confirmation_scores(maps, scores[positives])
+        confirmation[positives] = confirmation_scores(highest_probabilities(maps), scores[positives])
         kept[positives] = confirmed(maps, postprocessing, scores[positives])
         maps = maps * kept[positives, None, None]
         masks[positives] = binarise(maps, postprocessing)

@@ -35,7 +35,7 @@ from mritool.errors import MritoolError
 from mritool.io import write_csv_atomic, write_text_atomic
 from mritool.metrics.confusion import sensitivity_specificity
 from mritool.runtimes import load_predictor, runnable
-from mritool.segmenter.postprocess import confirmed
+from mritool.segmenter.postprocess import confirmed, highest_probabilities
 from mritool.segmenter.scoring import patient_dice, patient_maps, postprocess_by_patient
 from mritool.segmenter.tuning import tune_behind
 from mritool.data.labelled import LabelledData, evaluation_split, labelled_data, truth_masks
@@ -167,7 +167,9 @@ def cross_validate(data_root, fold_dirs, out_dir, target_sensitivity: float = TA
                    classifier_scores=None, confirm: bool = False) -> dict:
     """Writes ``crossval.json`` (the pooled choice, each fold at the choice made without it, their mean
     and worst), ``folds.csv``, ``patients.csv`` (each patient's Dice at the nested choice) and
-    ``slices.csv`` (every out-of-fold score) into ``out_dir``; returns what crossval.json holds.
+    ``slices.csv`` (every out-of-fold score, and the segmenter's highest probability on each slice: what a
+    confirmation needs of the maps, so other classifiers' scores can be confirmed without the segmenters'
+    weights) into ``out_dir``; returns what crossval.json holds.
     ``classifier_scores``: the ``slices.csv`` of an earlier cross-validation whose scores stand in for the
     folders' classifiers."""
     fold_dirs = [Path(folder) for folder in fold_dirs]
@@ -202,7 +204,8 @@ def cross_validate(data_root, fold_dirs, out_dir, target_sensitivity: float = TA
     write_csv_atomic(out_dir / "folds.csv", table)
     write_csv_atomic(out_dir / "patients.csv", pd.concat(patients, ignore_index=True))
     write_csv_atomic(out_dir / "slices.csv", oof.slices[["fold", "patient_id", "slice_index", "has_tumor"]].assign(
-        tumor_probability=oof.probabilities, screening_score=oof.scores))
+        tumor_probability=oof.probabilities, screening_score=oof.scores,
+        segmenter_highest_probability=highest_probabilities(oof.maps)))
     write_text_atomic(out_dir / "crossval.json", json.dumps(result, indent=2) + "\n")
     return result
 

@@ -36,10 +36,16 @@ def keep_largest_component(volume: np.ndarray, weights: np.ndarray | None = None
     return (labels == sizes.argmax()).astype(np.uint8)
 
 
-def confirmation_scores(probabilities: np.ndarray, slice_scores: np.ndarray) -> np.ndarray:
-    """Per slice, the mean of its screening score and the segmenter's highest probability on it."""
-    highest = probabilities.reshape(len(probabilities), -1).max(axis=1) if len(probabilities) else np.zeros(0)
-    return (np.asarray(slice_scores, np.float64) + highest) / 2
+def highest_probabilities(probabilities: np.ndarray) -> np.ndarray:
+    """Per slice of (n, H, W) maps, the segmenter's highest probability on it."""
+    return probabilities.reshape(len(probabilities), -1).max(axis=1).astype(np.float64) if len(probabilities) else np.zeros(0)
+
+
+def confirmation_scores(highest: np.ndarray, slice_scores: np.ndarray) -> np.ndarray:
+    """Per slice, the mean of its screening score and the segmenter's highest probability on it
+    (``highest_probabilities``): all a confirmation needs of the maps, so a table of the two can stand in
+    for them."""
+    return (np.asarray(slice_scores, np.float64) + np.asarray(highest, np.float64)) / 2
 
 
 def confirmed(probabilities: np.ndarray, config: PostProcessConfig, slice_scores: np.ndarray | None) -> np.ndarray:
@@ -49,7 +55,7 @@ def confirmed(probabilities: np.ndarray, config: PostProcessConfig, slice_scores
         return np.ones(len(probabilities), bool)
     if slice_scores is None:
         raise ValueError("confirming slices needs their screening scores")
-    return confirmation_scores(probabilities, slice_scores) >= config.confirm_threshold
+    return confirmation_scores(highest_probabilities(probabilities), slice_scores) >= config.confirm_threshold
 
 
 def lesion_evidence(probabilities: np.ndarray, slice_scores: np.ndarray | None) -> np.ndarray:

@@ -12,7 +12,7 @@ from mritool.data.preprocessing import PreprocessConfig
 from mritool.classifier.screening_metrics import choose_threshold
 from mritool.io import write_csv_atomic
 from mritool.runtimes import Predictor
-from mritool.segmenter.postprocess import PostProcessConfig, confirmation_scores, confirmed
+from mritool.segmenter.postprocess import PostProcessConfig, confirmation_scores, confirmed, highest_probabilities
 from mritool.segmenter.scoring import patient_dice, patient_maps, postprocess_by_patient, score_masks, summarise
 from mritool.data.labelled import LabelledData, truth_masks
 
@@ -36,6 +36,15 @@ def tune_postprocessing(slices: pd.DataFrame, truth: np.ndarray, probabilities: 
                              bool(best["largest_component_per_volume"]), str(best["lesion_rank"])), table
 
 
+def choose_confirmation(labels: np.ndarray, highest: np.ndarray, scores: np.ndarray, screened: np.ndarray,
+                        target: float) -> float:
+    """The highest confirmation threshold at which the slices ``screened`` and confirmed still reach ``target``
+    slice sensitivity (``highest``: the segmenter's highest probability per slice)."""
+    confirmation = np.where(screened, confirmation_scores(highest, scores), 0.0)
+    # below 1 as the card requires: a threshold of 1 would ask both stages for certainty
+    return float(min(choose_threshold(labels, confirmation, target), np.nextafter(1.0, 0.0)))
+
+
 def tune_behind(slices: pd.DataFrame, truth: np.ndarray, maps: np.ndarray, scores: np.ndarray, screened: np.ndarray,
                 confirm_target: float | None = None, confirm_threshold: float | None = None):
     """(best config, candidates table) for the slices the classifier ``screened`` (``maps`` of every slice; the
@@ -46,10 +55,8 @@ def tune_behind(slices: pd.DataFrame, truth: np.ndarray, maps: np.ndarray, score
     if confirm_target is None:
         confirm_threshold = 0.0
     elif confirm_threshold is None:
-        labels = slices["has_tumor"].to_numpy(bool)
-        confirmation = np.where(screened, confirmation_scores(maps, scores), 0.0)
-        # below 1 as the card requires: a threshold of 1 would ask both stages for certainty
-        confirm_threshold = min(choose_threshold(labels, confirmation, confirm_target), np.nextafter(1.0, 0.0))
+        confirm_threshold = choose_confirmation(slices["has_tumor"].to_numpy(bool), highest_probabilities(maps), scores,
+                                                screened, confirm_target)
     maps = maps * confirmed(maps, PostProcessConfig(confirm_threshold=confirm_threshold), scores)[:, None, None]
     best, candidates = tune_postprocessing(slices, truth, maps, scores)
     return replace(best, confirm_threshold=float(confirm_threshold)), candidates

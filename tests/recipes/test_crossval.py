@@ -61,6 +61,12 @@ def test_with_confirmation_the_gate_is_chosen_higher_and_the_confirmed_slices_re
         assert (tumor["screening_score"] >= row["classifier_threshold"]).mean() >= GATE_SENSITIVITY
         assert row["classifier_threshold"] <= plain_threshold
         assert 0 <= row["segmenter_confirm_threshold"] < 1
+        # the table alone reproduces the fold's confirmed calls: no maps, no weights
+        held_out = slices[slices["fold"] == row["fold"]]
+        confirmation = (held_out["screening_score"] + held_out["segmenter_highest_probability"]) / 2
+        kept = (held_out["screening_score"] >= row["classifier_threshold"]) & (confirmation >= row["segmenter_confirm_threshold"])
+        assert row["sensitivity"] == pytest.approx(kept[held_out["has_tumor"]].mean())
+        assert row["specificity"] == pytest.approx(1 - kept[~held_out["has_tumor"]].mean())
     assert result["confirm"] and result["pooled_choice"]["sensitivity"] >= 0.9  # where it was chosen
 
 

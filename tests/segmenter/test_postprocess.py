@@ -4,7 +4,7 @@ import pytest
 
 from mritool.errors import MritoolError
 from mritool.segmenter.postprocess import (PostProcessConfig, binarise, clean_slices, confirmation_scores, confirmed,
-                                           keep_largest_component, postprocess_volume)
+                                           highest_probabilities, keep_largest_component, postprocess_volume)
 
 
 def test_threshold_and_small_component_removal():
@@ -50,7 +50,8 @@ def test_a_slice_keeps_its_outline_only_where_both_stages_together_confirm_it():
     probabilities[1, 0:4, 0:4] = 0.6  # a faint one on a slice it is sure of
     probabilities[2, 0:4, 0:4] = 0.6  # a faint one on a slice it doubts
     scores = np.array([0.1, 0.9, 0.1])
-    assert confirmation_scores(probabilities, scores) == pytest.approx([0.5, 0.75, 0.35])
+    assert highest_probabilities(probabilities) == pytest.approx([0.9, 0.6, 0.6])
+    assert confirmation_scores(highest_probabilities(probabilities), scores) == pytest.approx([0.5, 0.75, 0.35])
     config = PostProcessConfig(0.5, confirm_threshold=0.45)
     assert confirmed(probabilities, config, scores).tolist() == [True, True, False]
     assert postprocess_volume(probabilities, config, scores).sum(axis=(1, 2)).tolist() == [16, 16, 0]
