@@ -17,14 +17,18 @@ from mritool.training.plots import plot_learning_curve
 
 
 class TimeBudget(keras.callbacks.Callback):
-    """Stops before an epoch that would end past the budget, so the best checkpoint is always whole."""
+    """Stops before an epoch that would end past the budget, so the best checkpoint is always whole.
+    ``shortest``: the fewest epochs in which the schedule could end on its own; where the second epoch
+    (the first also builds the graphs) shows the budget holds fewer, the cut is certain and is said then,
+    not only when it comes (on a slow machine that is an hour sooner)."""
 
-    def __init__(self, minutes: float):
+    def __init__(self, minutes: float, name: str = "training", shortest: int | None = None):
         super().__init__()
-        self.seconds = minutes * 60
+        self.seconds, self.name, self.shortest = minutes * 60, name, shortest
         self.started = time.monotonic()
         self.epoch_started = self.started
         self.longest_epoch = 0.0
+        self.epochs_seen = 0
         self.stopped_early = False
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -32,10 +36,19 @@ class TimeBudget(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         now = time.monotonic()
-        self.longest_epoch = max(self.longest_epoch, now - self.epoch_started)
+        took = now - self.epoch_started
+        self.longest_epoch = max(self.longest_epoch, took)
+        self.epochs_seen += 1
         if now - self.started + self.longest_epoch > self.seconds:
             self.stopped_early = True
             self.model.stop_training = True
+        elif self.epochs_seen == 2 and self.shortest is not None:
+            fits = 2 + int((self.seconds - (now - self.started)) // took)
+            if fits < self.shortest:
+                print(f"WARNING: {self.name}: at {took:.0f} s an epoch the {self.seconds / 60:g}-minute "
+                      f"time budget holds about {fits} epochs, fewer than the {self.shortest} its schedule needs at "
+                      "the least: it will be cut short (a longer --time-budget, or --init to fine-tune, fits this "
+                      "machine better)", file=sys.stderr)
 
 
 class BudgetCosine(keras.callbacks.Callback):
@@ -127,6 +140,16 @@ def _drop_optimizer(path: Path) -> None:
     save_atomic(path, model.save)
 
 
+def soonest_end(config: FitConfig, initial_epoch: int = 0, stale: int | None = None) -> int:
+    """The fewest further epochs in which a plateau or cosine schedule can end on its own. ``stale``: on a
+    resumed plateau run, the epochs since its best; early stopping then comes after ``patience - stale``
+    more epochs without improvement, on a fresh run after ``patience + 1`` (its first epoch sets the best)."""
+    left = config.epochs - initial_epoch
+    if config.schedule != "plateau":
+        return left
+    return min(left, config.patience + 1 if stale is None else config.patience - stale)
+
+
 def fit(model, train_ds, val_ds, out_dir, name, config: FitConfig, steps_per_epoch, monitor="val_loss",
         initial_epoch=0) -> dict:
     """Train ``model`` (already compiled), then write the learning curve. Returns a summary for the card."""
@@ -134,7 +157,6 @@ def fit(model, train_ds, val_ds, out_dir, name, config: FitConfig, steps_per_epo
     paths = checkpoint_paths(out_dir, name)
     paths["last"].parent.mkdir(parents=True, exist_ok=True)
     mode = "max" if "dice" in monitor or "auc" in monitor else "min"
-    budget = TimeBudget(config.time_budget_min) if config.time_budget_min is not None else None
     # With EMA the averaged weights are swapped in at each epoch's end: validation and both
     # checkpoints see them.
     callbacks = [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if config.ema_momentum else []
@@ -149,11 +171,16 @@ def fit(model, train_ds, val_ds, out_dir, name, config: FitConfig, steps_per_epo
         # a resumed run keeps the best epoch of the earlier ones unless it beats it
         callbacks += [keras.callbacks.ModelCheckpoint(paths["best"], monitor=monitor, mode=mode, save_best_only=True,
                                                       initial_value_threshold=best), *watchers]
+        stale = None
         if earlier is not None:
             stale = len(earlier) - 1 - int((earlier.to_numpy() == best).nonzero()[0][0])  # epochs since the best
             callbacks.append(ResumedPlateau(watchers, float(best), stale))
     else:
         callbacks.append(keras.callbacks.ModelCheckpoint(paths["best"]))
+    budget = None
+    if config.time_budget_min is not None:
+        budget = TimeBudget(config.time_budget_min, name,
+                            None if config.schedule == "budget" else soonest_end(config, initial_epoch, stale))
     if config.schedule == "budget":
         callbacks.append(BudgetCosine(config.learning_rate, config.time_budget_min))
     callbacks += [

@@ -5,7 +5,7 @@ import pandas as pd
 from mritool.data.preprocessing import PreprocessConfig
 from mritool.segmenter.train import train_segmenter
 from mritool.bundle.fit_config import FitConfig
-from mritool.training.fit import TimeBudget
+from mritool.training.fit import TimeBudget, soonest_end
 
 
 def test_resume_continues_from_the_last_checkpoint(phantoms, tmp_path):
@@ -40,6 +40,34 @@ def test_time_budget_stops_before_an_epoch_that_would_overrun():
     assert not budget.model.stop_training
     _pretend_epoch(budget, 1, 14)  # ends at 49 s; the next would end at 63 s
     assert budget.model.stop_training and budget.stopped_early
+
+
+def test_a_budget_too_short_for_the_schedule_is_said_after_the_second_epoch(capsys):
+    budget = TimeBudget(minutes=10, name="classifier", shortest=13)
+    budget.set_model(_Model())
+    _pretend_epoch(budget, 0, 70)  # the first epoch also builds the graphs: not yet judged
+    assert capsys.readouterr().err == ""
+    _pretend_epoch(budget, 1, 60)  # 130 s gone, 470 s left: about 2 + 7 epochs, under 13
+    assert "classifier: at 60 s an epoch the 10-minute time budget holds about 9 epochs, fewer than the 13" \
+        in capsys.readouterr().err
+    _pretend_epoch(budget, 2, 60)
+    assert capsys.readouterr().err == "" and not budget.model.stop_training  # said once
+
+
+def test_the_soonest_a_schedule_can_end():
+    plateau = FitConfig(epochs=200, patience=12)
+    assert soonest_end(plateau) == 13  # the first epoch sets the best, twelve more without improvement
+    assert soonest_end(plateau, initial_epoch=20, stale=5) == 7  # resumed five epochs past its best
+    assert soonest_end(FitConfig(epochs=10, patience=12)) == 10
+    assert soonest_end(FitConfig(epochs=30, schedule="cosine"), initial_epoch=4) == 26
+
+
+def test_a_budget_that_holds_the_schedule_says_nothing_early(capsys):
+    budget = TimeBudget(minutes=10, name="classifier", shortest=9)
+    budget.set_model(_Model())
+    _pretend_epoch(budget, 0, 70)
+    _pretend_epoch(budget, 1, 60)
+    assert capsys.readouterr().err == ""
 
 
 def test_cosine_schedule_runs_every_epoch_and_keeps_the_final_ema_weights(phantoms, tmp_path):
