@@ -3,8 +3,9 @@
 Screens the whole ``--data`` root with the model folder at each precision (OpenVINO; int8 needs
 ``mritool quantize`` first), once untimed to build and compile every graph, then ``--repeats`` timed
 rounds in rotating order. Prints slices/s (median), and on the folder's validation patients the
-per-patient Dice (mean, median, worst), the classifier's AUC and its sensitivity and specificity at the
-card's threshold, and each precision's largest per-patient Dice change against float32.
+per-patient Dice (mean, median, worst), the classifier's AUC, the sensitivity and specificity of the
+slices screening keeps (the classifier at the card's threshold; where the card confirms, the confirmed
+slices) and each precision's largest per-patient Dice change against float32.
 
     python benchmarks/precisions.py --data ../shared/data/lgg/kaggle_3m --models models/ --repeats 2
 """
@@ -51,7 +52,7 @@ def main():
         rows = results[precision].slices
         rows = rows[rows["patient_id"].isin(validation) & (rows["status"] == "ok")]
         truth = rows["true_tumor"].astype(bool).to_numpy()
-        sensitivity, specificity = sensitivity_specificity(truth, rows["screened_positive"].astype(bool).to_numpy())
+        sensitivity, specificity = sensitivity_specificity(truth, rows["confirmed"].astype(bool).to_numpy())
         change = float(np.abs(own - reference[own.index]).max())
         print(f"| {precision} | {slices / statistics.median(walls[precision]):.1f} | {own.mean():.4f} | {own.median():.4f} | "
               f"{own.min():.4f} | {change:.4f} | {roc_auc(truth, rows['tumor_probability'].to_numpy()):.4f} | "
