@@ -50,7 +50,8 @@ def train_classifier(
         lambda: build_classifier(preprocessing.image_size, backbone_weights, channels=preprocessing.channels),
         fit_config, steps, "binary_crossentropy", [keras.metrics.AUC(name="auc")],
     )
-    training = fit(model, train_ds, validation_ds, out_dir, "classifier", fit_config, steps, monitor, initial_epoch)
+    training = fit(model, train_ds, validation_ds, out_dir, "classifier", fit_config, steps, monitor, initial_epoch,
+                   hardware)
 
     best = keras.models.load_model(weights_path(out_dir, "classifier"), compile=False)
     predict = make_predictor(best, runtime, weights_path(out_dir, "classifier"))
@@ -60,7 +61,7 @@ def train_classifier(
                "backbone_weights": str(backbone_weights) if backbone_weights else None},
         runtime=runtime,
         training={**fit_config.to_dict(), "positive_fraction": positive_fraction, "augmentation": augment.to_dict(),
-                  "validation_fraction": validation_fraction, "init": initial, **training, **hardware},
+                  "validation_fraction": validation_fraction, "init": initial, **training},
         data=data.card_section(data_root),
         input_ranges=reference_ranges([volume_statistics(volume.images[p] for p in positions)
                                        for volume, positions, _ in patient_volumes(data.data, data.train)]),

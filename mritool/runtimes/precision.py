@@ -5,6 +5,7 @@ Both stages train under the policy their machine computes fastest (float32 or mi
 """
 
 import copy
+from collections import Counter
 
 import keras
 
@@ -48,6 +49,20 @@ def for_storage(model: keras.Model) -> keras.Model:
     rebuilds the model at its own precision on loading (``with_precision``), so float16 is only how the
     numbers are stored."""
     return with_policy(model, "float16")
+
+
+def _leaves(model):
+    for layer in model.layers:
+        if getattr(layer, "layers", None):
+            yield from _leaves(layer)
+        else:
+            yield layer
+
+
+def policy_of(model: keras.Model) -> str:
+    """The dtype policy most of a model's layers compute in (a float32 output layer aside), which a loaded
+    model keeps whatever the session's policy is."""
+    return Counter(layer.dtype_policy.name for layer in _leaves(model)).most_common(1)[0][0]
 
 
 def with_policy(model: keras.Model, wanted: str) -> keras.Model:

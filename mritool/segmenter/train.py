@@ -51,7 +51,8 @@ def train_segmenter(
         lambda: build_resunet(preprocessing.image_size, base_filters, depth, preprocessing.channels),
         fit_config, steps, FocalTverskyLoss(alpha, gamma), [DiceCoefficient()],
     )
-    training = fit(model, train_ds, validation_ds, out_dir, "segmenter", fit_config, steps, "val_loss", initial_epoch)
+    training = fit(model, train_ds, validation_ds, out_dir, "segmenter", fit_config, steps, "val_loss", initial_epoch,
+                   hardware)
 
     best = keras.models.load_model(weights_path(out_dir, "segmenter"), compile=False)
     predict = make_predictor(best, runtime, weights_path(out_dir, "segmenter"))
@@ -66,7 +67,7 @@ def train_segmenter(
         validation_metrics=validation_metrics,
         training={**fit_config.to_dict(), "negative_fraction": negative_fraction, "area_oversampling": area_oversampling,
                   "augmentation": augment.to_dict(), "validation_fraction": validation_fraction, "init": initial,
-                  **training, **hardware},
+                  **training},
         data=data.card_section(data_root),
         reproduce=command,
     )

@@ -2,6 +2,7 @@
 a per-epoch CSV log, a learning-curve PNG and an optional wall-clock budget."""
 
 import dataclasses
+import json
 import math
 import sys
 import time
@@ -11,8 +12,9 @@ import keras
 import pandas as pd
 
 from mritool.bundle.fit_config import AUTO, FitConfig
-from mritool.io import save_atomic
+from mritool.io import save_atomic, write_text_atomic
 from mritool.machine import describe_machine, training_policy
+from mritool.runtimes.precision import policy_of
 from mritool.training.plots import plot_learning_curve
 
 
@@ -72,6 +74,30 @@ class BudgetCosine(keras.callbacks.Callback):
             logs["learning_rate"] = float(self.model.optimizer.learning_rate)
 
 
+class LegRecord(keras.callbacks.Callback):
+    """Each run of a stage's training, one leg: a resumed run adds one, maybe on another machine. Its
+    epochs, the precision its layers computed in, the machine and the wall time, written after every
+    epoch so that an interrupted leg is kept too."""
+
+    def __init__(self, path: Path, initial_epoch: int, leg: dict):
+        super().__init__()
+        earlier = json.loads(path.read_text()) if initial_epoch and path.is_file() else []
+        # the log, not this file, says how many epochs were kept: a leg killed between the two may name one more
+        earlier = [{**old, "epochs": [old["epochs"][0], min(old["epochs"][1], initial_epoch)]}
+                   for old in earlier if old["epochs"][0] <= initial_epoch]
+        recorded = earlier[-1]["epochs"][1] if earlier else 0
+        if recorded < initial_epoch:  # epochs trained before legs were recorded
+            earlier.append({"epochs": [recorded + 1, initial_epoch], "precision": None, "machine": None,
+                            "wall_time_s": None})
+        self.path, self.started = path, time.monotonic()
+        self.legs = earlier + [{"epochs": [initial_epoch + 1, initial_epoch], **leg, "wall_time_s": 0.0}]
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.legs[-1]["epochs"][1] = epoch + 1
+        self.legs[-1]["wall_time_s"] = round(time.monotonic() - self.started, 1)
+        write_text_atomic(self.path, json.dumps(self.legs, indent=1) + "\n")
+
+
 class ResumedPlateau(keras.callbacks.Callback):
     """On a resumed run, gives early stopping and learning-rate reduction the best value and the epochs
     since it from the earlier epochs' log; without it they would count patience afresh."""
@@ -111,6 +137,7 @@ def checkpoint_paths(out_dir: Path, name: str) -> dict:
         "best": out_dir / f"{name}.keras",
         "last": out_dir / "checkpoints" / f"{name}_last.keras",
         "log": out_dir / f"{name}_log.csv",
+        "legs": out_dir / "checkpoints" / f"{name}_legs.json",
         "curve": out_dir / f"{name}_learning_curve.png",
     }
 
@@ -118,10 +145,11 @@ def checkpoint_paths(out_dir: Path, name: str) -> dict:
 def discard_checkpoint(out_dir: Path, name: str) -> None:
     """A finished stage's resume state goes (its last epoch with the optimizer's state, three times the
     weights' size): a resumed run keeps a stage whose card is written and never reads it again."""
-    last = checkpoint_paths(Path(out_dir), name)["last"]
-    last.unlink(missing_ok=True)
-    if last.parent.is_dir() and not any(last.parent.iterdir()):
-        last.parent.rmdir()
+    paths = checkpoint_paths(Path(out_dir), name)
+    for path in (paths["last"], paths["legs"]):
+        path.unlink(missing_ok=True)
+    if paths["last"].parent.is_dir() and not any(paths["last"].parent.iterdir()):
+        paths["last"].parent.rmdir()
 
 
 def resume_state(out_dir: Path, name: str):
@@ -151,11 +179,21 @@ def soonest_end(config: FitConfig, initial_epoch: int = 0, stale: int | None = N
 
 
 def fit(model, train_ds, val_ds, out_dir, name, config: FitConfig, steps_per_epoch, monitor="val_loss",
-        initial_epoch=0) -> dict:
-    """Train ``model`` (already compiled), then write the learning curve. Returns a summary for the card."""
+        initial_epoch=0, hardware: dict | None = None) -> dict:
+    """Train ``model`` (already compiled), then write the learning curve. Returns a summary for the card,
+    with ``hardware`` (``prepare_session``'s record) and every leg of the run."""
     out_dir = Path(out_dir)
     paths = checkpoint_paths(out_dir, name)
     paths["last"].parent.mkdir(parents=True, exist_ok=True)
+    hardware = dict(hardware or {})
+    precision = policy_of(model)
+    if precision != config.precision:
+        # Keras restores each layer's policy with a checkpoint: a run resumed on another machine goes on in
+        # the precision it started in, which the card must name
+        hardware["precision_reason"] = (f"resumed from a checkpoint built in {precision}; this machine would "
+                                        f"choose {config.precision} ({hardware.get('precision_reason', 'asked for')})")
+        print(f"{name}: {hardware['precision_reason']}", file=sys.stderr)
+    legs = LegRecord(paths["legs"], initial_epoch, {"precision": precision, "machine": hardware.get("machine")})
     mode = "max" if "dice" in monitor or "auc" in monitor else "min"
     # With EMA the averaged weights are swapped in at each epoch's end: validation and both
     # checkpoints see them.
@@ -186,6 +224,7 @@ def fit(model, train_ds, val_ds, out_dir, name, config: FitConfig, steps_per_epo
     callbacks += [
         keras.callbacks.ModelCheckpoint(paths["last"]),
         keras.callbacks.CSVLogger(paths["log"], append=initial_epoch > 0),
+        legs,
     ] + ([budget] if budget else [])
     started = time.monotonic()
     model.fit(
@@ -219,4 +258,7 @@ def fit(model, train_ds, val_ds, out_dir, name, config: FitConfig, steps_per_epo
         "cut_by_time_budget": cut,
         "warning": warning,
         "wall_time_s": round(time.monotonic() - started, 1),
+        "precision": precision,
+        **hardware,
+        "legs": legs.legs,
     }

@@ -5,7 +5,7 @@ import pandas as pd
 from mritool.data.preprocessing import PreprocessConfig
 from mritool.segmenter.train import train_segmenter
 from mritool.bundle.fit_config import FitConfig
-from mritool.training.fit import TimeBudget, soonest_end
+from mritool.training.fit import LegRecord, TimeBudget, soonest_end
 
 
 def test_resume_continues_from_the_last_checkpoint(phantoms, tmp_path):
@@ -17,7 +17,23 @@ def test_resume_continues_from_the_last_checkpoint(phantoms, tmp_path):
     log = pd.read_csv(tmp_path / "segmenter_log.csv")
     assert log["epoch"].tolist() == [0, 1, 2]
     assert log.iloc[0].equals(first_log.iloc[0])  # the first epoch's row is kept, not retrained
-    assert json.loads((tmp_path / "segmenter.json").read_text())["training"]["epochs_run"] == 3
+    training = json.loads((tmp_path / "segmenter.json").read_text())["training"]
+    assert training["epochs_run"] == 3
+    assert [leg["epochs"] for leg in training["legs"]] == [[1, 1], [2, 3]]  # one leg per run, on its machine
+    assert all(leg["precision"] == training["precision"] and leg["machine"] == training["machine"]
+               for leg in training["legs"])
+
+
+def test_legs_follow_the_log_and_name_epochs_trained_before_they_were_recorded(tmp_path):
+    path = tmp_path / "toy_legs.json"
+    leg = {"precision": "float32", "machine": {"cpu": "x"}}
+    assert [old["epochs"] for old in LegRecord(path, 3, leg).legs] == [[1, 3], [4, 3]]  # no record: a run from before
+    assert LegRecord(path, 3, leg).legs[0]["precision"] is None
+    path.write_text(json.dumps([{"epochs": [1, 4], **leg, "wall_time_s": 9.0}]))  # killed after its record, before its log
+    record = LegRecord(path, 3, {**leg, "precision": "mixed_bfloat16"})
+    assert [old["epochs"] for old in record.legs] == [[1, 3], [4, 3]] and record.legs[0]["precision"] == "float32"
+    record.on_epoch_end(3)
+    assert json.loads(path.read_text())[-1]["epochs"] == [4, 4]
 
 
 class _Model:
@@ -199,6 +215,23 @@ def test_plateau_halves_the_rate_when_validation_stalls_stops_after_patience_and
     assert summary["epochs_run"] == 4 and not summary["stopped_by_time_budget"]  # patience 3 after the best
     assert np.allclose(log["learning_rate"], [1e-3, 1e-3, 5e-4, 2.5e-4])  # halved after each stalled epoch
     assert summary["best_epoch"] == 1  # the epoch the checkpoint kept
+
+
+def test_a_run_resumed_on_a_machine_of_another_precision_goes_on_in_its_own_and_says_so(tmp_path, capsys):
+    import keras
+
+    keras.config.set_dtype_policy("mixed_bfloat16")  # the checkpoint's machine
+    try:
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8), keras.layers.Dense(8),
+                                  keras.layers.Dense(1, activation="sigmoid", dtype="float32")])
+    finally:
+        keras.config.set_dtype_policy("float32")  # this machine's
+    model.compile(keras.optimizers.Adam(1e-3), loss="binary_crossentropy")
+    config = FitConfig(epochs=1, batch_size=4, precision="float32")
+    _, summary, _ = _toy_fit(tmp_path, config, model=model)
+    assert summary["precision"] == "mixed_bfloat16" and summary["legs"][-1]["precision"] == "mixed_bfloat16"
+    assert "resumed from a checkpoint built in mixed_bfloat16; this machine would choose float32" in summary["precision_reason"]
+    assert summary["precision_reason"] in capsys.readouterr().err
 
 
 def test_a_resumed_budget_run_restarts_the_cosine_decay(tmp_path):
