@@ -198,6 +198,7 @@ def fit(model, train_ds, val_ds, out_dir, name, config: FitConfig, steps_per_epo
     # With EMA the averaged weights are swapped in at each epoch's end: validation and both
     # checkpoints see them.
     callbacks = [keras.callbacks.SwapEMAWeights(swap_on_epoch=True)] if config.ema_momentum else []
+    stale = None  # epochs since a resumed plateau run's best
     if config.schedule == "plateau":
         earlier = pd.read_csv(paths["log"])[monitor] if initial_epoch and paths["log"].is_file() else None
         best = None if earlier is None else (earlier.max() if mode == "max" else earlier.min())
@@ -209,7 +210,6 @@ def fit(model, train_ds, val_ds, out_dir, name, config: FitConfig, steps_per_epo
         # a resumed run keeps the best epoch of the earlier ones unless it beats it
         callbacks += [keras.callbacks.ModelCheckpoint(paths["best"], monitor=monitor, mode=mode, save_best_only=True,
                                                       initial_value_threshold=best), *watchers]
-        stale = None
         if earlier is not None:
             stale = len(earlier) - 1 - int((earlier.to_numpy() == best).nonzero()[0][0])  # epochs since the best
             callbacks.append(ResumedPlateau(watchers, float(best), stale))

@@ -234,6 +234,12 @@ def test_a_run_resumed_on_a_machine_of_another_precision_goes_on_in_its_own_and_
     assert summary["precision_reason"] in capsys.readouterr().err
 
 
+def test_a_cosine_run_under_a_budget_it_fits_runs_its_epochs(tmp_path, capsys):
+    config = FitConfig(epochs=3, batch_size=4, schedule="cosine", time_budget_min=10, precision="float32")
+    _, summary, log = _toy_fit(tmp_path, config)
+    assert len(log) == 3 and not summary["cut_by_time_budget"] and "WARNING" not in capsys.readouterr().err
+
+
 def test_a_resumed_budget_run_restarts_the_cosine_decay(tmp_path):
     config = FitConfig(epochs=10_000, batch_size=4, learning_rate=1e-3, schedule="budget", time_budget_min=0.3,
                        precision="float32")
