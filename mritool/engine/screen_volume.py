@@ -14,7 +14,7 @@ from mritool.classifier.predict import classify_volume, screening_scores
 from mritool.engine.input_checks import input_flags
 from mritool.engine.stages import Stages
 from mritool.engine.timings import StageTimings
-from mritool.segmenter.postprocess import (binarise, clean_volume, confirmation_scores, confirmed, highest_probabilities,
+from mritool.segmenter.postprocess import (binarise, clean_volume, confirmation_scores, confirmed_by, highest_probabilities,
                                           lesion_evidence)
 from mritool.segmenter.predict import segment_volume
 from mritool.volumes import Volume
@@ -57,7 +57,7 @@ def screen_volume(volume: Volume, stages: Stages, batch_size: int = 32, timings:
             disagreement = {positions[k]: _disagreement(m) for k, m in zip(positives, members)}
             maps = maps.mean(axis=-1)
         confirmation[positives] = confirmation_scores(highest_probabilities(maps), scores[positives])
-        kept[positives] = confirmed(maps, postprocessing, scores[positives])
+        kept[positives] = confirmed_by(confirmation[positives], postprocessing)
         maps = maps * kept[positives, None, None]
         masks[positives] = binarise(maps, postprocessing)
         if evidence is not None:

@@ -55,7 +55,13 @@ def confirmed(probabilities: np.ndarray, config: PostProcessConfig, slice_scores
         return np.ones(len(probabilities), bool)
     if slice_scores is None:
         raise ValueError("confirming slices needs their screening scores")
-    return confirmation_scores(highest_probabilities(probabilities), slice_scores) >= config.confirm_threshold
+    return confirmed_by(confirmation_scores(highest_probabilities(probabilities), slice_scores), config)
+
+
+def confirmed_by(confirmation: np.ndarray, config: PostProcessConfig) -> np.ndarray:
+    """``confirmed`` for slices whose ``confirmation_scores`` are already known."""
+    confirmation = np.asarray(confirmation, np.float64)
+    return confirmation >= config.confirm_threshold if config.confirms else np.ones(len(confirmation), bool)
 
 
 def lesion_evidence(probabilities: np.ndarray, slice_scores: np.ndarray | None) -> np.ndarray:

@@ -12,7 +12,7 @@ from mritool.data.preprocessing import PreprocessConfig
 from mritool.classifier.screening_metrics import choose_threshold
 from mritool.io import write_csv_atomic
 from mritool.runtimes import Predictor
-from mritool.segmenter.postprocess import PostProcessConfig, confirmation_scores, confirmed, highest_probabilities
+from mritool.segmenter.postprocess import PostProcessConfig, confirmation_scores, confirmed_by, highest_probabilities
 from mritool.segmenter.scoring import patient_dice, patient_maps, postprocess_by_patient, score_masks, summarise
 from mritool.data.labelled import LabelledData, truth_masks
 
@@ -52,12 +52,14 @@ def tune_behind(slices: pd.DataFrame, truth: np.ndarray, maps: np.ndarray, score
     given one, else the highest at which the slices screened and confirmed still reach that slice
     sensitivity; the rest is then tuned on the confirmed slices."""
     maps = maps * screened[:, None, None]
+    highest = highest_probabilities(maps)
     if confirm_target is None:
         confirm_threshold = 0.0
     elif confirm_threshold is None:
-        confirm_threshold = choose_confirmation(slices["has_tumor"].to_numpy(bool), highest_probabilities(maps), scores,
-                                                screened, confirm_target)
-    maps = maps * confirmed(maps, PostProcessConfig(confirm_threshold=confirm_threshold), scores)[:, None, None]
+        confirm_threshold = choose_confirmation(slices["has_tumor"].to_numpy(bool), highest, scores, screened,
+                                                confirm_target)
+    kept = confirmed_by(confirmation_scores(highest, scores), PostProcessConfig(confirm_threshold=confirm_threshold))
+    maps = maps * kept[:, None, None]
     best, candidates = tune_postprocessing(slices, truth, maps, scores)
     return replace(best, confirm_threshold=float(confirm_threshold)), candidates
 

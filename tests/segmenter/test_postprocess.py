@@ -4,7 +4,8 @@ import pytest
 
 from mritool.errors import MritoolError
 from mritool.segmenter.postprocess import (PostProcessConfig, binarise, clean_slices, confirmation_scores, confirmed,
-                                           highest_probabilities, keep_largest_component, postprocess_volume)
+                                           confirmed_by, highest_probabilities, keep_largest_component,
+                                           postprocess_volume)
 
 
 def test_threshold_and_small_component_removal():
@@ -54,6 +55,8 @@ def test_a_slice_keeps_its_outline_only_where_both_stages_together_confirm_it():
     assert confirmation_scores(highest_probabilities(probabilities), scores) == pytest.approx([0.5, 0.75, 0.35])
     config = PostProcessConfig(0.5, confirm_threshold=0.45)
     assert confirmed(probabilities, config, scores).tolist() == [True, True, False]
+    assert confirmed_by([0.5, 0.75, 0.35], config).tolist() == [True, True, False]  # the scores, known already
+    assert confirmed_by([0.5, 0.75, 0.35], PostProcessConfig(0.5)).all()
     assert postprocess_volume(probabilities, config, scores).sum(axis=(1, 2)).tolist() == [16, 16, 0]
     assert postprocess_volume(probabilities, PostProcessConfig(0.5), scores).sum() == 48  # 0: no confirmation
     with pytest.raises(ValueError, match="needs their screening scores"):
