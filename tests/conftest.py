@@ -27,13 +27,6 @@ def _fail_a_skip_ci_must_not_allow(report) -> None:
             report.longrepr = f"skipped under CI, where it must run: {reason}"
 
 
-def pytest_collection_modifyitems(items):
-    # Files of tests marked `long` go first: under README's `--dist loadfile --no-loadscope-reorder` each
-    # starts on a worker at once and the other fills in beside it; by default xdist sends the files with
-    # the most tests first, and the one-test demo ran alone at the end (docs/PERFORMANCE.md).
-    items.sort(key=lambda item: item.get_closest_marker("long") is None)
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     _fail_a_skip_ci_must_not_allow((yield).get_result())

@@ -7,8 +7,6 @@ import pytest
 
 from mritool.recipes.demo import GOALS, HELD_OUT, run_demo
 
-pytestmark = pytest.mark.long
-
 
 def test_the_demo_classifier_screens_and_its_figures_are_printed(tmp_path):
     lines = []

@@ -6,8 +6,6 @@ import pytest
 from mritool.recipes.screen import screen
 from mritool.recipes.train_all import train_all
 
-pytestmark = pytest.mark.long
-
 
 def test_train_all_stops_on_budget_and_leaves_one_folder_screen_uses(phantoms, tmp_path):
     models = tmp_path / "models"
