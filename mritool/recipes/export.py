@@ -15,7 +15,8 @@ FORMATS = ("onnx", "savedmodel", "openvino")
 def export_models(models_dir, out_dir, fmt: str) -> list[Path]:
     """Write ``<kind>.onnx`` / ``<kind>/`` (SavedModel) / ``<kind>.xml`` and ``<kind>.json`` into ``out_dir``."""
     from mritool.runtimes.onnx_runtime import export_onnx
-    from mritool.runtimes.openvino import convert, saved_model
+    from mritool.runtimes.openvino import convert
+    from mritool.runtimes.precision import with_precision
 
     if fmt not in FORMATS:
         raise MritoolError(f"format must be one of {FORMATS}, not {fmt!r}")
@@ -32,7 +33,7 @@ def export_models(models_dir, out_dir, fmt: str) -> list[Path]:
             written.append(out_dir / f"{kind}.xml")
         else:
             with tempfile.TemporaryDirectory(dir=out_dir) as scratch:
-                saved_model(model, Path(scratch) / kind)
+                with_precision(model, "float32").export(str(Path(scratch) / kind), format="tf_saved_model", verbose=False)
                 shutil.rmtree(out_dir / kind, ignore_errors=True)
                 written.append(Path(shutil.move(str(Path(scratch) / kind), out_dir / kind)))
         shutil.copyfile(card_path(folder.path, kind), out_dir / f"{kind}.json")
