@@ -71,7 +71,7 @@ def float_graph(load, weights_file: Path) -> Path:
 def convert(model, path: Path) -> None:
     """``model``'s float32 OpenVINO graph saved at ``path`` (``.xml`` beside its ``.bin``). Converted from a
     traced function rather than a SavedModel written to disk and read back: the same graph, op names
-    included (INT8's ``FLOAT_SCOPE`` finds them), in half the time (docs/PERFORMANCE.md)."""
+    included (INT8's ``FLOAT_SCOPE`` finds them), and faster (docs/PERFORMANCE.md)."""
     import openvino as ov
     import tensorflow as tf
 
